@@ -1,0 +1,67 @@
+// swift-tools-version:6.0
+//
+// SwiftTune: fine-tune and run small language models in-process, on CPU, in Swift.
+//
+// No target in this manifest uses `unsafeFlags`, so the package can be consumed as a versioned dependency.
+// OpenBLAS and LAPACKE come in as system libraries found through pkg-config; threads in CKernels come from
+// libgomp's `GOMP_parallel`, which needs no compiler flags (only `-lgomp`).
+import PackageDescription
+
+let package = Package(
+    name: "SwiftTune",
+    platforms: [.macOS(.v14)],
+    // MARK: - Public products
+    products: [
+        .library(name: "SwiftTuneCore", targets: ["SwiftTuneCore"]),
+        .executable(name: "swifttune", targets: ["swifttune"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - Public API
+        .target(
+            name: "SwiftTuneCore",
+            dependencies: ["CKernels", "COpenBLAS", "CLAPACKE"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .executableTarget(
+            name: "swifttune",
+            dependencies: [
+                "SwiftTuneCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+
+        // MARK: - Implementation details (no stable API)
+        .target(
+            name: "CKernels",
+            linkerSettings: [.linkedLibrary("gomp"), .linkedLibrary("m")]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLAPACKE",
+            pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev"])]
+        ),
+
+        // MARK: - Tests
+        .target(
+            name: "TestSupport",
+            dependencies: ["SwiftTuneCore"],
+            path: "Tests/TestSupport",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "SwiftTuneCoreTests",
+            dependencies: ["SwiftTuneCore", "TestSupport", "CKernels"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+    ]
+)

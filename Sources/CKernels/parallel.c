@@ -1,0 +1,92 @@
+// parallel.c — st_parallel_for over libgomp's GOMP_parallel, without -fopenmp.
+//
+// Purpose: split [0, n) into at most `threads` contiguous chunks of at least `grain` indices and run them on
+// libgomp's thread pool. Chunk k is always the same range for a given (n, chunks), so kernels whose per-index
+// work is independent give bit-identical results for any thread count. We declare the few libgomp entry points
+// we use instead of including <omp.h> (libomp-dev's omp.h may shadow libgomp's); the target links -lgomp.
+// A st_parallel_for issued from inside a running region (nested) runs inline on the calling thread.
+//
+// Shape legend: n = index count, grain = minimum indices per chunk, chunks = min(threads, n / grain).
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "st_internal.h"
+
+extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned int flags);
+extern int omp_get_thread_num(void);
+extern int omp_get_num_threads(void);
+extern int omp_in_parallel(void);
+
+#define ST_MAX_THREADS 1024
+
+static atomic_int st_thread_count = 0;         // 0: not initialised yet
+static _Thread_local int st_in_parallel_region = 0;
+
+static int st_default_threads(void) {
+    const char *env = getenv("OMP_NUM_THREADS");
+    if (env && *env) {
+        char *end = NULL;
+        long v = strtol(env, &end, 10);           // "4" or the first entry of a list such as "4,2"
+        if (end != env && v >= 1) return v > ST_MAX_THREADS ? ST_MAX_THREADS : (int)v;
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1) return 1;
+    return cpus > ST_MAX_THREADS ? ST_MAX_THREADS : (int)cpus;
+}
+
+int st_get_num_threads(void) {
+    int n = atomic_load_explicit(&st_thread_count, memory_order_relaxed);
+    if (n == 0) {
+        n = st_default_threads();
+        int expected = 0;   // keep a value someone set meanwhile
+        if (!atomic_compare_exchange_strong(&st_thread_count, &expected, n)) n = expected;
+    }
+    return n;
+}
+
+void st_set_num_threads(int n) {
+    if (n < 1) n = 1;
+    if (n > ST_MAX_THREADS) n = ST_MAX_THREADS;
+    atomic_store_explicit(&st_thread_count, n, memory_order_relaxed);
+}
+
+typedef struct {
+    st_range_fn fn;
+    void *ctx;
+    int64_t n;
+    int64_t chunks;
+} st_parallel_job;
+
+/// Chunk k of `chunks` over [0, n): the first n % chunks chunks get one extra index.
+static inline void st_chunk_bounds(int64_t n, int64_t chunks, int64_t k, int64_t *begin, int64_t *end) {
+    int64_t base = n / chunks, rem = n % chunks;
+    *begin = k * base + (k < rem ? k : rem);
+    *end = *begin + base + (k < rem ? 1 : 0);
+}
+
+static void st_parallel_worker(void *data) {
+    const st_parallel_job *job = (const st_parallel_job *)data;
+    int64_t tid = omp_get_thread_num(), team = omp_get_num_threads();
+    if (team < 1) team = 1;
+    st_in_parallel_region = 1;
+    for (int64_t k = tid; k < job->chunks; k += team) {   // the team may be smaller than asked for
+        int64_t b, e;
+        st_chunk_bounds(job->n, job->chunks, k, &b, &e);
+        if (b < e) job->fn(job->ctx, b, e);
+    }
+    st_in_parallel_region = 0;
+}
+
+void st_parallel_for(int64_t n, int64_t grain, st_range_fn fn, void *ctx) {
+    if (n <= 0) return;
+    if (grain < 1) grain = 1;
+    int64_t threads = st_get_num_threads();
+    int64_t chunks = n / grain;
+    if (chunks > threads) chunks = threads;
+    if (chunks <= 1 || st_in_parallel_region || omp_in_parallel()) {
+        fn(ctx, 0, n);
+        return;
+    }
+    st_parallel_job job = {fn, ctx, n, chunks};
+    GOMP_parallel(st_parallel_worker, &job, (unsigned)chunks, 0);
+}

@@ -1,0 +1,124 @@
+// st_internal.h — private helpers shared by the CKernels .c files (not part of the module's public headers).
+//
+// Purpose: grain sizes for st_parallel_for, the run-time fast-path pick, and the AVX2+FMA building blocks
+// (tail masks, horizontal sums, NaN-propagating max, and the vectorised exp / sigmoid / tanh) that several kernel
+// families share. Everything here is `static inline`, so each .c file gets its own copy and no symbol leaks.
+//
+// Shape legend: n = element count; rem = elements left over after whole 8-float vectors (0..8).
+#ifndef ST_INTERNAL_H
+#define ST_INTERNAL_H
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include "st_kernels.h"
+
+/// Elementwise kernels hand each thread at least this many elements.
+#define ST_GRAIN_ELEMS ((int64_t)32768)
+/// Row kernels hand each thread at least this many elements (whole rows).
+#define ST_ROW_GRAIN_ELEMS ((int64_t)16384)
+
+/// Rows per chunk so that a chunk holds >= ST_ROW_GRAIN_ELEMS elements.
+static inline int64_t st_row_grain(int64_t cols) {
+    if (cols <= 0) return INT64_MAX;
+    return cols >= ST_ROW_GRAIN_ELEMS ? 1 : (ST_ROW_GRAIN_ELEMS + cols - 1) / cols;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define ST_X86 1
+#include <immintrin.h>
+#define ST_AVX2 __attribute__((target("avx2,fma")))
+/// The range function to hand to st_parallel_for: the AVX2 one when allowed, else the scalar one.
+#define ST_PICK(name) (st_cpu_has_avx2_fma() ? name##_avx2 : name##_ref)
+
+/// Lanes [0, rem) set, for _mm256_maskload_ps / _mm256_maskstore_ps (masked-off lanes are never touched).
+ST_AVX2 static inline __m256i st_v_tail_mask(int64_t rem) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rem), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+ST_AVX2 static inline double st_v_hsum_pd(__m256d v) {
+    __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+}
+
+/// acc0 += double(v[0..3]), acc1 += double(v[4..7]).
+ST_AVX2 static inline void st_v_acc_pd(__m256d *acc0, __m256d *acc1, __m256 v) {
+    *acc0 = _mm256_add_pd(*acc0, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+    *acc1 = _mm256_add_pd(*acc1, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+}
+
+/// Lane-wise max that propagates NaN from either side (a NaN in `a` or `v` wins).
+ST_AVX2 static inline __m256 st_v_max_nan(__m256 a, __m256 v) {
+    __m256 m = _mm256_max_ps(a, v);                 // a > v ? a : v  -> NaN in v propagates
+    return _mm256_blendv_ps(m, a, _mm256_cmp_ps(a, a, _CMP_UNORD_Q));   // NaN in a propagates
+}
+
+/// Horizontal max of 8 lanes (the caller handles NaN separately).
+ST_AVX2 static inline float st_v_hmax_ps(__m256 v) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    return _mm_cvtss_f32(m);
+}
+
+/// exp(x), Cephes-style: n = round(x log2 e), r = x - n ln 2 (Cody-Waite, two constants), degree-6 polynomial,
+/// then scale by 2^n in two steps (2^(n/2) * 2^(n - n/2)) so that results down to the subnormal range and the
+/// overflow to +inf come out right. About 1 ulp. exp(-inf) = 0, exp(+inf) = +inf, exp(NaN) = NaN.
+ST_AVX2 static inline __m256 st_v_exp(__m256 x) {
+    // min/max return their second operand when either is NaN, so a NaN x passes through the clamp.
+    x = _mm256_min_ps(_mm256_set1_ps(89.0f), x);
+    x = _mm256_max_ps(_mm256_set1_ps(-104.0f), x);
+    __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    __m256 y = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r);
+    y = _mm256_add_ps(y, _mm256_set1_ps(1.0f));
+    __m256i n = _mm256_cvtps_epi32(fx);                 // in [-150, 129]
+    __m256i n1 = _mm256_srai_epi32(n, 1);
+    __m256i n2 = _mm256_sub_epi32(n, n1);
+    __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, _mm256_set1_epi32(127)), 23));
+    __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, _mm256_set1_epi32(127)), 23));
+    return _mm256_mul_ps(_mm256_mul_ps(y, s1), s2);
+}
+
+/// 1 / (1 + exp(-x)), the same formula as the scalar twins.
+ST_AVX2 static inline __m256 st_v_sigmoid(__m256 x) {
+    __m256 one = _mm256_set1_ps(1.0f);
+    return _mm256_div_ps(one, _mm256_add_ps(one, st_v_exp(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+
+/// x / (1 + exp(-x)), the same formula as the scalar twins.
+ST_AVX2 static inline __m256 st_v_silu(__m256 x) {
+    __m256 one = _mm256_set1_ps(1.0f);
+    return _mm256_div_ps(x, _mm256_add_ps(one, st_v_exp(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+
+/// tanh(x): Cephes' odd polynomial for |x| < 0.625, else 1 - 2 / (exp(2|x|) + 1); the sign is put back last.
+/// About 2 ulp; saturates to +-1, NaN propagates.
+ST_AVX2 static inline __m256 st_v_tanh(__m256 x) {
+    const __m256 sign_mask = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
+    __m256 sign = _mm256_and_ps(x, sign_mask);
+    __m256 ax = _mm256_andnot_ps(sign_mask, x);
+    __m256 z = _mm256_mul_ps(ax, ax);
+    __m256 p = _mm256_set1_ps(-5.70498872745e-3f);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036e-1f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422e-1f));
+    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), ax, ax);
+    __m256 e = st_v_exp(_mm256_add_ps(ax, ax));
+    __m256 large = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, one)));
+    __m256 r = _mm256_blendv_ps(large, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
+    return _mm256_or_ps(r, sign);
+}
+#else
+#define ST_PICK(name) (name##_ref)
+#endif
+
+#endif

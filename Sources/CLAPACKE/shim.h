@@ -1,0 +1,2 @@
+// LAPACKE, the C interface to LAPACK (SVD for PiSSA initialisation, factorizations).
+#include <lapacke.h>
