@@ -87,6 +87,44 @@ ST_AVX2 static inline __m256 st_v_exp(__m256 x) {
     return _mm256_mul_ps(_mm256_mul_ps(y, s1), s2);
 }
 
+/// NaN-propagating max of a row (-inf when n == 0).
+ST_AVX2 static inline float st_v_max_row(const float *x, int64_t n) {
+    const __m256 ninf = _mm256_set1_ps(-INFINITY);
+    __m256 m0 = ninf, m1 = ninf, nan = _mm256_setzero_ps();
+    int64_t k = 0;
+    for (; k + 16 <= n; k += 16) {
+        __m256 v0 = _mm256_loadu_ps(x + k), v1 = _mm256_loadu_ps(x + k + 8);
+        m0 = _mm256_max_ps(m0, v0);
+        m1 = _mm256_max_ps(m1, v1);
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(v0, v1, _CMP_UNORD_Q));
+    }
+    for (; k < n; k += 8) {
+        __m256i m = st_v_tail_mask(n - k);
+        __m256 v = _mm256_blendv_ps(ninf, _mm256_maskload_ps(x + k, m), _mm256_castsi256_ps(m));
+        m0 = _mm256_max_ps(m0, v);
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    }
+    if (_mm256_movemask_ps(nan)) return NAN;
+    return st_v_hmax_ps(_mm256_max_ps(m0, m1));
+}
+
+/// sum_k exp(x[k] - m) in double (m finite).
+ST_AVX2 static inline double st_v_sum_exp_row(const float *x, int64_t n, float m) {
+    const __m256 vm = _mm256_set1_ps(m);
+    __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+    int64_t k = 0;
+    for (; k + 16 <= n; k += 16) {
+        st_v_acc_pd(&a0, &a1, st_v_exp(_mm256_sub_ps(_mm256_loadu_ps(x + k), vm)));
+        st_v_acc_pd(&a2, &a3, st_v_exp(_mm256_sub_ps(_mm256_loadu_ps(x + k + 8), vm)));
+    }
+    for (; k < n; k += 8) {
+        __m256i m8 = st_v_tail_mask(n - k);
+        __m256 e = st_v_exp(_mm256_sub_ps(_mm256_maskload_ps(x + k, m8), vm));
+        st_v_acc_pd(&a0, &a1, _mm256_and_ps(e, _mm256_castsi256_ps(m8)));
+    }
+    return st_v_hsum_pd(_mm256_add_pd(_mm256_add_pd(a0, a1), _mm256_add_pd(a2, a3)));
+}
+
 /// 1 / (1 + exp(-x)), the same formula as the scalar twins.
 ST_AVX2 static inline __m256 st_v_sigmoid(__m256 x) {
     __m256 one = _mm256_set1_ps(1.0f);

@@ -23,7 +23,7 @@ struct GradientCheckTests {
         expectGradients([a, c]) { $0[0] - $0[1] }
         expectGradients([a, c]) { $0[0] * $0[1] }
         expectGradients([a, positive]) { $0[0] / $0[1] }
-        expectGradients([b, positive]) { $0[1] / $0[0].map { $0 + 3 } }
+        expectGradients([b, positive]) { $0[1] / ($0[0] + 3) }
         expectGradients([a]) { 2.5 * $0[0] - 1 }
         expectGradients([positive]) { 3 / $0[0] }
         expectGradients([a]) { -$0[0] + 0.5 }
@@ -108,7 +108,7 @@ struct GradientCheckTests {
         expectGradients([x]) { softmax($0[0]) }
         expectGradients([x]) { logSoftmax($0[0]) }
         let weights = randomDoubles([4], seed: 54, low: 0.2, high: 2)
-        expectGradients([x, weights]) { crossEntropy(logits: $0[0], targets: [3, ignoreIndex, 0, 6], weights: $0[1]) }
+        expectGradients([x]) { crossEntropy(logits: $0[0], targets: [3, ignoreIndex, 0, 6], weights: weights) }
         expectGradients([x]) { crossEntropy(logits: $0[0], targets: [1, 2, 2, 5], normalizer: 10) }
         let table = randomDoubles([5, 3], seed: 55)
         expectGradients([table]) { embedding($0[0], ids: [4, 1, 4, 0, 4], shape: [1, 5]) }

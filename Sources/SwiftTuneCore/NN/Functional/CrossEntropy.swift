@@ -8,7 +8,8 @@ public let ignoreIndex = -100
 /// - Parameters:
 ///   - logits: `[N, V]` (flatten batch and time first).
 ///   - targets: `N` class indices in `0..<V`, or ``ignoreIndex`` for positions that are not scored.
-///   - weights: optional per-token weights `[N]` (ignored rows' weights do not matter).
+///   - weights: optional per-token weights `[N]`, treated as constants (no gradient flows to them; ignored rows'
+///     weights do not matter).
 ///   - normalizer: what to divide by; `nil` means the number of scored tokens. Gradient accumulation over several
 ///     micro-batches passes the scored-token count of the whole batch here, so the sum of the micro-batch losses
 ///     equals the loss of the full batch.
