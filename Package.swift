@@ -37,7 +37,7 @@ let package = Package(
         // MARK: - Implementation details (no stable API)
         .target(
             name: "CKernels",
-            linkerSettings: [.linkedLibrary("gomp"), .linkedLibrary("m")]
+            linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread"), .linkedLibrary("m")]
         ),
         .systemLibrary(
             name: "COpenBLAS",

@@ -6,10 +6,11 @@
 // the thread count. In-place use is allowed (out may equal an input; each element is read before it is
 // written), so no pointer here is `restrict`. Partially overlapping buffers are not supported.
 //
-// Fast-path accuracy against the twins: add/sub/mul/div/max/min/sqrt/rsqrt/neg/abs/square/reciprocal are
-// bit-identical (up to FMA contraction where the compiler fuses a multiply-add); exp, sigmoid, silu and swiglu
-// use the vector exp (about 1 ulp), tanh the Cephes split (about 2 ulp). log and GELU (exact erf form) call the
-// scalar logf / erff per element in the fast path too, so they only gain the threading.
+// Fast-path accuracy against the twins: binary ops, axpby, sqrt/rsqrt/neg/abs/square/reciprocal and the backward
+// passes that do not evaluate exp are bit-identical (same operations in the same order; no FMA contraction, see
+// st_internal.h); exp, sigmoid, silu and swiglu use the vector exp (about 1 ulp), tanh the Cephes split (about
+// 2 ulp). log and GELU (exact erf form) call the scalar logf / erff per element in the fast path too, so they
+// only gain the threading.
 // max / min propagate NaN from either operand (as torch.maximum does); max(-0, +0) returns the second operand.
 //
 // Shape legend: n = element count; rows x cols for the row-broadcast kernel (b has cols elements).

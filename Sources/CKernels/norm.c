@@ -3,7 +3,7 @@
 // Purpose: row kernels. Each row is independent; rows are split over threads with >= ST_ROW_GRAIN_ELEMS elements
 // per chunk, so results never depend on the thread count. Row sums (sum of squares, softmax denominators,
 // dot products of the backward passes) accumulate in double in both paths; the AVX2 paths use the vector exp
-// and differ from the scalar twins by about 1 ulp (plus FMA contraction where the compiler fuses a multiply-add).
+// and differ from the scalar twins by about 1 ulp; everything else is the same float operations in the same order.
 // RMSNorm's dweight is reduced over rows by column blocks: each thread owns a contiguous set of columns and walks
 // every row in order, so dweight is deterministic and bit-identical for every thread count (and to the twin).
 // A softmax row whose maximum is -inf (every entry -inf, e.g. a fully masked attention row) gives zeros.
@@ -274,14 +274,7 @@ ST_AVX2 static void st_softmax_forward_range_avx2(void *ctx, int64_t b, int64_t 
             memset(out, 0, (size_t)C * sizeof(float));
             continue;
         }
-        __m256 vm = _mm256_set1_ps(mx);
-        __m256d a0 = _mm256_setzero_pd(), a1 = a0;
-        ST_ROW_LOOP(C, {
-            __m256 ev = _mm256_and_ps(st_v_exp(_mm256_sub_ps(_mm256_mul_ps(LD(x), vs), vm)), _mm256_castsi256_ps(m));
-            ST(out, ev);
-            st_v_acc_pd(&a0, &a1, ev);
-        });
-        __m256 inv = _mm256_set1_ps((float)(1.0 / st_v_hsum_pd(_mm256_add_pd(a0, a1))));
+        __m256 inv = _mm256_set1_ps((float)(1.0 / st_v_sum_exp_scaled(out, x, C, p->scale, mx)));
         ST_ROW_LOOP(C, { ST(out, _mm256_mul_ps(LD(out), inv)); });
     }
 }
@@ -309,12 +302,7 @@ ST_AVX2 static void st_log_softmax_forward_range_avx2(void *ctx, int64_t b, int6
         float *out = p->out + r * C;
         float mx = st_v_row_max_scaled(x, C, one), lse = mx;
         if (!(mx != mx || isinf(mx))) {
-            __m256 vm = _mm256_set1_ps(mx);
-            __m256d a0 = _mm256_setzero_pd(), a1 = a0;
-            ST_ROW_LOOP(C, {
-                st_v_acc_pd(&a0, &a1, _mm256_and_ps(st_v_exp(_mm256_sub_ps(LD(x), vm)), _mm256_castsi256_ps(m)));
-            });
-            lse = (float)((double)mx + log(st_v_hsum_pd(_mm256_add_pd(a0, a1))));
+            lse = (float)((double)mx + log(st_v_sum_exp_row(x, C, mx)));
         }
         __m256 vl = _mm256_set1_ps(lse);
         ST_ROW_LOOP(C, { ST(out, _mm256_sub_ps(LD(x), vl)); });

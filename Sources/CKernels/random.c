@@ -113,7 +113,8 @@ ST_AVX2 static void st_dropout_range_avx2(void *ctx, int64_t b, int64_t e) {
             _mm256_storeu_ps(p->out + k, r);
         } else {
             __m256i m = st_v_tail_mask(e - k);
-            __m256 r = _mm256_andnot_ps(_mm256_castsi256_ps(drop), _mm256_div_ps(_mm256_maskload_ps(p->x + k, m), keep));
+            __m256 x = _mm256_maskload_ps(p->x + k, m);
+            __m256 r = _mm256_andnot_ps(_mm256_castsi256_ps(drop), _mm256_div_ps(x, keep));
             _mm256_maskstore_ps(p->out + k, m, r);
         }
     }

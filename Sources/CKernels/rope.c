@@ -4,7 +4,7 @@
 // channel i with i + R/2, and copy channels [R, D). inverse != 0 rotates by -angle (the backward pass).
 // out may equal x: each pair is loaded before it is stored. Rows (n, h) are split over threads; every output
 // element is computed independently, so results do not depend on the thread count. The AVX2 path computes the
-// same products (the compiler may fuse a multiply-add), so it matches the twin to about 1 ulp of the operands.
+// same products and sums in the same order (no FMA), so it is bit-identical to the twin.
 //
 // Shape legend: N = rows (batch * time), H = heads, D = head dimension, R = rot_dim (even, <= D), half = R / 2;
 // x, out [N, H, D]; positions [N]; cos_table, sin_table [max_position, half].

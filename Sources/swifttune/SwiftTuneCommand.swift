@@ -6,6 +6,6 @@ struct SwiftTuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swifttune",
         abstract: "Fine-tune and run small language models on the CPU, in Swift.",
-        subcommands: []
+        subcommands: [DemoCommand.self]
     )
 }

@@ -19,4 +19,6 @@
 #include "st_loss.h"
 #include "st_rope.h"
 #include "st_random.h"
+#include "st_adamw.h"
+#include "st_attention.h"
 #endif

@@ -9,6 +9,7 @@ extension Tensor {
 
 extension Tensor where Scalar: TensorScalar {
     /// The same value as a leaf that accumulates its gradient in ``grad``. Shares storage.
+    @_specialize(where Scalar == Float)
     public func requiringGradient() -> Tensor {
         Tensor(shape: shape, storage: storage, node: GradNode(leafWithShape: shape))
     }
@@ -25,6 +26,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Clears the accumulated gradient of a leaf.
+    @_specialize(where Scalar == Float)
     public func zeroGradient() { node?.grad = nil }
 
     /// Records `result` as computed from `inputs` by an operation called `name`.
@@ -32,6 +34,7 @@ extension Tensor where Scalar: TensorScalar {
     /// `backward` receives the output gradient and a mask saying which inputs need a gradient, and returns one
     /// gradient per input (`nil` where not needed). Nothing is recorded when gradient recording is off or no input
     /// requires gradients, so frozen weights cost no gradient memory and no gradient FLOPs.
+    @_specialize(where Scalar == Float)
     static func record(_ name: String, _ result: Tensor, inputs: [Tensor],
                        backward: @escaping (_ gradient: Tensor, _ needs: [Bool]) -> [Tensor?]) -> Tensor {
         guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return result }
@@ -48,6 +51,7 @@ extension Tensor where Scalar: TensorScalar {
     /// Adds `∂self/∂leaf · seed` to the ``grad`` of every leaf this value depends on (accumulation, so several
     /// backward calls implement gradient accumulation). `seed` defaults to ones (a scalar loss gives ∂loss/∂leaf).
     /// The graph is consumed: call backward once per forward pass.
+    @_specialize(where Scalar == Float)
     public func backward(_ seed: Tensor? = nil) {
         guard let root = node else { return }
         let seed = seed ?? Tensor.ones(shape)
@@ -55,6 +59,7 @@ extension Tensor where Scalar: TensorScalar {
         withoutGradients { Self.runBackward(from: root, seed: seed.detached) }
     }
 
+    @_specialize(where Scalar == Float)
     static func runBackward(from root: GradNode<Scalar>, seed: Tensor) {
         // Topological order by iterative depth-first search (graphs are thousands of nodes deep).
         var order: [GradNode<Scalar>] = []
@@ -99,6 +104,7 @@ extension Tensor where Scalar: TensorScalar {
 /// ```swift
 /// let (loss, grads) = valueAndGradient(at: [x]) { xs in (xs[0] * xs[0]).sum() }   // grads[0] == 2x
 /// ```
+@_specialize(where Scalar == Float)
 public func valueAndGradient<Scalar: TensorScalar>(
     at inputs: [Tensor<Scalar>], of body: ([Tensor<Scalar>]) throws -> Tensor<Scalar>
 ) rethrows -> (value: Tensor<Scalar>, gradients: [Tensor<Scalar>]) {

@@ -5,6 +5,7 @@ extension Kernels {
     ///
     /// op(A) is `[m, k]`, op(B) is `[k, n]`, C is `[m, n]`; `lda`, `ldb`, `ldc` are the row strides of the stored
     /// (untransposed) matrices. Transposes are passed to BLAS, never materialised.
+    @_specialize(where S == Float)
     static func gemm<S: TensorScalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                                       alpha: S, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, ldb: Int,
                                       beta: S, c: UnsafeMutablePointer<S>, ldc: Int) {

@@ -5,6 +5,7 @@ enum BinaryOp: Int32 {
     case add = 0, subtract = 1, multiply = 2, divide = 3, maximum = 4, minimum = 5
 
     @inline(__always)
+    @_specialize(where S == Float)
     func apply<S: TensorScalar>(_ a: S, _ b: S) -> S {
         switch self {
         case .add: return a + b
@@ -27,6 +28,7 @@ enum UnaryOp: Int32 {
     var c: st_unary_op { st_unary_op(rawValue: UInt32(rawValue)) }
 
     @inline(__always)
+    @_specialize(where S == Float)
     func apply<S: TensorScalar>(_ x: S) -> S {
         switch self {
         case .exp: return S.exp(x)
@@ -46,6 +48,7 @@ enum UnaryOp: Int32 {
 
     /// dy · f'(x), using y = f(x) where that is cheaper.
     @inline(__always)
+    @_specialize(where S == Float)
     func derivative<S: TensorScalar>(x: S, y: S, dy: S) -> S {
         switch self {
         case .exp: return dy * y
@@ -70,6 +73,7 @@ enum UnaryOp: Int32 {
 }
 
 extension Kernels {
+    @_specialize(where S == Float)
     static func binary<S: TensorScalar>(_ out: UnsafeMutablePointer<S>, _ a: UnsafePointer<S>, _ b: UnsafePointer<S>,
                                         count n: Int, _ op: BinaryOp) {
         if S.self == Float.self { return st_binary_f32(floats(out), floats(a), floats(b), Int64(n), op.c) }
@@ -77,6 +81,7 @@ extension Kernels {
     }
 
     /// out[r, c] = a[r, c] op b[c].
+    @_specialize(where S == Float)
     static func binaryRow<S: TensorScalar>(_ out: UnsafeMutablePointer<S>, _ a: UnsafePointer<S>, _ b: UnsafePointer<S>,
                                            rows: Int, columns: Int, _ op: BinaryOp) {
         if S.self == Float.self {
@@ -85,6 +90,7 @@ extension Kernels {
         for r in 0..<rows { for c in 0..<columns { out[r * columns + c] = op.apply(a[r * columns + c], b[c]) } }
     }
 
+    @_specialize(where S == Float)
     static func binaryScalar<S: TensorScalar>(_ out: UnsafeMutablePointer<S>, _ a: UnsafePointer<S>, _ s: S,
                                               count n: Int, _ op: BinaryOp) {
         if S.self == Float.self {
@@ -94,6 +100,7 @@ extension Kernels {
     }
 
     /// out = alpha·x + beta·y.
+    @_specialize(where S == Float)
     static func axpby<S: TensorScalar>(_ out: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, _ y: UnsafePointer<S>?,
                                        alpha: S, beta: S, count n: Int) {
         if S.self == Float.self {
@@ -103,11 +110,13 @@ extension Kernels {
         else { for i in 0..<n { out[i] = alpha * x[i] } }
     }
 
+    @_specialize(where S == Float)
     static func unary<S: TensorScalar>(_ out: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, count n: Int, _ op: UnaryOp) {
         if S.self == Float.self { return st_unary_f32(floats(out), floats(x), Int64(n), op.c) }
         for i in 0..<n { out[i] = op.apply(x[i]) }
     }
 
+    @_specialize(where S == Float)
     static func unaryBackward<S: TensorScalar>(_ dx: UnsafeMutablePointer<S>, x: UnsafePointer<S>, y: UnsafePointer<S>,
                                                dy: UnsafePointer<S>, count n: Int, _ op: UnaryOp) {
         if S.self == Float.self {
@@ -116,12 +125,14 @@ extension Kernels {
         for i in 0..<n { dx[i] = op.derivative(x: x[i], y: y[i], dy: dy[i]) }
     }
 
+    @_specialize(where S == Float)
     static func swigluForward<S: TensorScalar>(_ out: UnsafeMutablePointer<S>, gate: UnsafePointer<S>, up: UnsafePointer<S>,
                                                count n: Int) {
         if S.self == Float.self { return st_swiglu_forward_f32(floats(out), floats(gate), floats(up), Int64(n)) }
         for i in 0..<n { out[i] = UnaryOp.silu.apply(gate[i]) * up[i] }
     }
 
+    @_specialize(where S == Float)
     static func swigluBackward<S: TensorScalar>(dgate: UnsafeMutablePointer<S>?, dup: UnsafeMutablePointer<S>?,
                                                 dout: UnsafePointer<S>, gate: UnsafePointer<S>, up: UnsafePointer<S>,
                                                 count n: Int) {

@@ -2,6 +2,7 @@ import CKernels
 
 extension Kernels {
     /// Per-row weighted cross-entropy and log-sum-exp (see `st_cross_entropy_forward_f32`).
+    @_specialize(where S == Float)
     static func crossEntropyForward<S: TensorScalar>(loss: UnsafeMutablePointer<S>, lse: UnsafeMutablePointer<S>,
                                                      logits: UnsafePointer<S>, targets: UnsafePointer<Int64>,
                                                      weights: UnsafePointer<S>?, rows: Int, vocabulary: Int,
@@ -18,6 +19,7 @@ extension Kernels {
     }
 
     /// Gradient of the per-row losses with respect to the logits, scaled by `dloss`. May run in place.
+    @_specialize(where S == Float)
     static func crossEntropyBackward<S: TensorScalar>(dlogits: UnsafeMutablePointer<S>, logits: UnsafePointer<S>,
                                                       lse: UnsafePointer<S>, targets: UnsafePointer<Int64>,
                                                       weights: UnsafePointer<S>?, dloss: UnsafePointer<S>,

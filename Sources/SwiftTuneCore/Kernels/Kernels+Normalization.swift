@@ -1,6 +1,7 @@
 import CKernels
 
 extension Kernels {
+    @_specialize(where S == Float)
     static func rmsNormForward<S: TensorScalar>(_ out: UnsafeMutablePointer<S>, rstd: UnsafeMutablePointer<S>,
                                                 x: UnsafePointer<S>, weight: UnsafePointer<S>?,
                                                 rows: Int, columns: Int, epsilon: Double) {
@@ -18,6 +19,7 @@ extension Kernels {
         }
     }
 
+    @_specialize(where S == Float)
     static func rmsNormBackward<S: TensorScalar>(dx: UnsafeMutablePointer<S>?, dweight: UnsafeMutablePointer<S>?,
                                                  dout: UnsafePointer<S>, x: UnsafePointer<S>, weight: UnsafePointer<S>?,
                                                  rstd: UnsafePointer<S>, rows: Int, columns: Int) {
@@ -39,6 +41,7 @@ extension Kernels {
         }
     }
 
+    @_specialize(where S == Float)
     static func softmaxForward<S: TensorScalar>(_ out: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>,
                                                 rows: Int, columns: Int) {
         if S.self == Float.self {
@@ -54,6 +57,7 @@ extension Kernels {
         }
     }
 
+    @_specialize(where S == Float)
     static func softmaxBackward<S: TensorScalar>(_ dx: UnsafeMutablePointer<S>, y: UnsafePointer<S>, dy: UnsafePointer<S>,
                                                  rows: Int, columns: Int) {
         if S.self == Float.self {
@@ -67,6 +71,7 @@ extension Kernels {
         }
     }
 
+    @_specialize(where S == Float)
     static func logSoftmaxForward<S: TensorScalar>(_ out: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>,
                                                    rows: Int, columns: Int) {
         if S.self == Float.self {
@@ -77,6 +82,7 @@ extension Kernels {
         for r in 0..<rows { for c in 0..<columns { out[r * columns + c] = x[r * columns + c] - lse[r] } }
     }
 
+    @_specialize(where S == Float)
     static func logSoftmaxBackward<S: TensorScalar>(_ dx: UnsafeMutablePointer<S>, y: UnsafePointer<S>,
                                                     dy: UnsafePointer<S>, rows: Int, columns: Int) {
         if S.self == Float.self {

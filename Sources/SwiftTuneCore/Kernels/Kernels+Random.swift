@@ -1,6 +1,7 @@
 import CKernels
 
 extension Kernels {
+    @_specialize(where S == Float)
     static func randomUniform<S: TensorScalar>(_ out: UnsafeMutableBufferPointer<S>, seed: UInt64, offset: UInt64,
                                                low: S, high: S) {
         if S.self == Float.self, let base = out.baseAddress {
@@ -12,6 +13,7 @@ extension Kernels {
         }
     }
 
+    @_specialize(where S == Float)
     static func randomNormal<S: TensorScalar>(_ out: UnsafeMutableBufferPointer<S>, seed: UInt64, offset: UInt64,
                                               mean: S, standardDeviation: S) {
         if S.self == Float.self, let base = out.baseAddress {
@@ -32,6 +34,7 @@ extension Kernels {
     }
 
     /// Inverted dropout with a mask regenerated from `(seed, offset)`.
+    @_specialize(where S == Float)
     static func dropout<S: TensorScalar>(_ out: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, count n: Int,
                                          probability p: Double, seed: UInt64, offset: UInt64) {
         if S.self == Float.self {

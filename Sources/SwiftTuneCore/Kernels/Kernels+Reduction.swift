@@ -7,6 +7,7 @@ enum ReduceOp: Int32 {
 }
 
 extension Kernels {
+    @_specialize(where S == Float)
     static func reduce<S: TensorScalar>(_ out: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>,
                                         outer: Int, n: Int, inner: Int, _ op: ReduceOp) {
         if S.self == Float.self {
@@ -36,6 +37,7 @@ extension Kernels {
         }
     }
 
+    @_specialize(where S == Float)
     static func argmax<S: TensorScalar>(_ out: UnsafeMutablePointer<Int64>, _ x: UnsafePointer<S>,
                                         outer: Int, n: Int, inner: Int) {
         if S.self == Float.self { return st_argmax_f32(out, floats(x), Int64(outer), Int64(n), Int64(inner)) }

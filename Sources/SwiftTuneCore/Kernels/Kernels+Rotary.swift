@@ -2,6 +2,7 @@ import CKernels
 
 extension Kernels {
     /// Rotary embedding over `[rows, heads, headDim]` (see `st_rope_f32`); `inverse` rotates by −angle.
+    @_specialize(where S == Float)
     static func rope<S: TensorScalar>(_ out: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>,
                                       cos: UnsafePointer<S>, sin: UnsafePointer<S>, positions: UnsafePointer<Int64>,
                                       rows: Int, heads: Int, headDim: Int, rotaryDim: Int, inverse: Bool) {

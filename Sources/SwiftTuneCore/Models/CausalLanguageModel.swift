@@ -25,7 +25,7 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
         lmHead = c.tieWordEmbeddings ? nil : Linear(
             weight: Parameter(Tensor.randomNormal([c.vocabularySize, c.hiddenSize], standardDeviation: 0.02,
                                                   generator: &generator), path: "lm_head.weight"))
-        rope = RotaryEmbedding(rotaryDimension: c.headDimension, theta: c.ropeTheta, maxPositions: c.maxPositions)
+        rope = RotaryEmbedding(configuration: c)
     }
 
     public var parameters: [Parameter<Scalar>] {
@@ -37,18 +37,23 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
     /// - Parameters:
     ///   - ids: `B·T` token ids, row-major.
     ///   - shape: `[B, T]`.
-    ///   - positions: RoPE positions (`B·T`); default `0..<T` in every row.
+    ///   - layout: packed segments / padding of the rows; default: every row one causal sequence. The model's
+    ///     sliding window (if any) applies either way.
     /// - Returns: `[B, T, V]`.
-    public func callAsFunction(_ ids: [Int], shape: [Int], positions: [Int]? = nil) -> Tensor<Scalar> {
+    public func callAsFunction(_ ids: [Int], shape: [Int], layout: AttentionLayout? = nil) -> Tensor<Scalar> {
         precondition(shape.count == 2 && shape[0] * shape[1] == ids.count, "ids \(ids.count) for shape \(shape)")
-        let positions = positions ?? (0..<shape[0]).flatMap { _ in 0..<shape[1] }
+        var layout = layout ?? AttentionLayout.causal(batchSize: shape[0], length: shape[1])
+        precondition(layout.batchSize == shape[0] && layout.length == shape[1],
+                     "layout \(layout.batchSize)×\(layout.length) for ids of shape \(shape)")
+        if let window = configuration.slidingWindow, layout.window == 0 { layout = layout.withWindow(window) }
+        let rowsLayout = layout
         var h = embedTokens(ids, shape: shape)
         for layer in layers {
             if gradientCheckpointing && GradMode.isEnabled {
                 let rope = self.rope
-                h = checkpoint([h]) { xs in layer(xs[0], positions: positions, rope: rope) }
+                h = checkpoint([h]) { xs in layer(xs[0], layout: rowsLayout, rope: rope) }
             } else {
-                h = layer(h, positions: positions, rope: rope)
+                h = layer(h, layout: rowsLayout, rope: rope)
             }
         }
         h = norm(h)
@@ -57,13 +62,19 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
 
     /// Mean next-token cross-entropy over the scored positions (transformers' causal-LM loss: the model shifts,
     /// so `labels` align with `ids` and position t is scored against `labels[t + 1]`; −100 is not scored).
-    public func loss(_ ids: [Int], labels: [Int], shape: [Int], positions: [Int]? = nil,
+    /// In a packed row, the last token of a segment is never trained to predict the first token of the next one.
+    public func loss(_ ids: [Int], labels: [Int], shape: [Int], layout: AttentionLayout? = nil,
                      normalizer: Double? = nil) -> Tensor<Scalar> {
         precondition(labels.count == ids.count, "\(labels.count) labels for \(ids.count) ids")
-        let logits = self(ids, shape: shape, positions: positions)
+        let logits = self(ids, shape: shape, layout: layout)
         let (B, T) = (shape[0], shape[1])
         var targets = [Int](repeating: ignoreIndex, count: B * T)
-        for b in 0..<B { for t in 0..<(T - 1) { targets[b * T + t] = labels[b * T + t + 1] } }
+        for b in 0..<B {
+            for t in 0..<(T - 1) {
+                if let layout, layout.segmentIDs[b * T + t] != layout.segmentIDs[b * T + t + 1] { continue }
+                targets[b * T + t] = labels[b * T + t + 1]
+            }
+        }
         return crossEntropy(logits: logits.reshaped([B * T, configuration.vocabularySize]), targets: targets,
                             normalizer: normalizer)
     }

@@ -59,9 +59,9 @@ public final class DecoderLayer<Scalar: TensorScalar>: Layer {
 
     /// - Parameters:
     ///   - x: `[B, T, C]`.
-    ///   - positions: `B·T` RoPE positions.
+    ///   - layout: the rows' segments (its positions are the RoPE positions).
     ///   - rope: the model's rotary tables.
-    public func callAsFunction(_ x: Tensor<Scalar>, positions: [Int], rope: RotaryEmbedding<Scalar>) -> Tensor<Scalar> {
+    public func callAsFunction(_ x: Tensor<Scalar>, layout: AttentionLayout, rope: RotaryEmbedding<Scalar>) -> Tensor<Scalar> {
         let c = configuration
         let (B, T) = (x.shape[0], x.shape[1])
         let n1 = inputNorm(x)
@@ -72,10 +72,10 @@ public final class DecoderLayer<Scalar: TensorScalar>: Layer {
             q = queryNorm(q)
             k = keyNorm(k)
         }
-        q = rope(q, positions: positions)
-        k = rope(k, positions: positions)
-        let attention = denseAttention(query: q, key: k, value: v).reshaped([B, T, c.attentionHeads * c.headDimension])
-        let h = x + outputProjection(attention)
+        q = rope(q, positions: layout.positions)
+        k = rope(k, positions: layout.positions)
+        let context = attention(query: q, key: k, value: v, layout: layout).reshaped([B, T, c.attentionHeads * c.headDimension])
+        let h = x + outputProjection(context)
         let n2 = postAttentionNorm(h)
         return h + downProjection(swiglu(gate: gateProjection(n2), up: upProjection(n2)))
     }

@@ -38,6 +38,16 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     public var attentionBias: Bool
     /// Biases on the MLP projections (`mlp_bias`).
     public var mlpBias: Bool
+    /// RoPE frequency scaling (`rope_scaling` / `rope_parameters`).
+    public var ropeScaling: RopeScaling = .none
+    /// Fraction of each head's dimensions that rotate (`partial_rotary_factor`).
+    public var partialRotaryFactor: Double = 1
+    /// Sliding-window attention width (`sliding_window` when `use_sliding_window` is not false); `nil` = none.
+    public var slidingWindow: Int?
+    /// Token ids that end generation (`eos_token_id`, a number or a list).
+    public var endOfSequenceTokenIDs: [Int] = []
+    /// The beginning-of-sequence token id (`bos_token_id`).
+    public var beginningOfSequenceTokenID: Int?
 
     public init(architecture: Architecture = .llama, vocabularySize: Int, hiddenSize: Int, intermediateSize: Int,
                 layerCount: Int, attentionHeads: Int, keyValueHeads: Int? = nil, headDimension: Int? = nil,
@@ -75,6 +85,45 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         case attentionBias = "attention_bias"
         case mlpBias = "mlp_bias"
         case modelType = "model_type"
+        case ropeScaling = "rope_scaling"
+        case ropeParameters = "rope_parameters"
+        case partialRotaryFactor = "partial_rotary_factor"
+        case slidingWindow = "sliding_window"
+        case useSlidingWindow = "use_sliding_window"
+        case eosTokenID = "eos_token_id"
+        case bosTokenID = "bos_token_id"
+    }
+
+    /// The keys of a `rope_scaling` / `rope_parameters` object.
+    struct RopeKeys: Codable {
+        var ropeType: String?
+        var type: String?
+        var factor: Double?
+        var lowFreqFactor: Double?
+        var highFreqFactor: Double?
+        var originalMaxPositionEmbeddings: Int?
+        var ropeTheta: Double?
+        var partialRotaryFactor: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case ropeType = "rope_type", type, factor, lowFreqFactor = "low_freq_factor"
+            case highFreqFactor = "high_freq_factor", originalMaxPositionEmbeddings = "original_max_position_embeddings"
+            case ropeTheta = "rope_theta", partialRotaryFactor = "partial_rotary_factor"
+        }
+    }
+
+    /// Either one integer or a list of integers (`eos_token_id`).
+    struct OneOrMany: Codable {
+        var values: [Int]
+        init(values: [Int]) { self.values = values }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let one = try? c.decode(Int.self) { values = [one] } else { values = try c.decode([Int].self) }
+        }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            if values.count == 1 { try c.encode(values[0]) } else { try c.encode(values) }
+        }
     }
 
     public init(from decoder: Decoder) throws {
@@ -101,6 +150,39 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
             tieWordEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false,
             attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? (architecture == .qwen2),
             mlpBias: try c.decodeIfPresent(Bool.self, forKey: .mlpBias) ?? false)
+        let rope = try c.decodeIfPresent(RopeKeys.self, forKey: .ropeParameters)
+            ?? c.decodeIfPresent(RopeKeys.self, forKey: .ropeScaling)
+        if let theta = rope?.ropeTheta, !c.contains(.ropeTheta) { ropeTheta = theta }
+        partialRotaryFactor = try c.decodeIfPresent(Double.self, forKey: .partialRotaryFactor)
+            ?? rope?.partialRotaryFactor ?? 1
+        if let rope {
+            let kind = rope.ropeType ?? rope.type ?? "default"
+            func require<T>(_ value: T?, _ key: String) throws -> T {
+                guard let value else {
+                    throw DecodingError.dataCorruptedError(forKey: .ropeScaling, in: c,
+                        debugDescription: "rope scaling '\(kind)' needs '\(key)'")
+                }
+                return value
+            }
+            switch kind {
+            case "default": ropeScaling = .none
+            case "linear": ropeScaling = .linear(factor: try require(rope.factor, "factor"))
+            case "llama3":
+                ropeScaling = .llama3(factor: try require(rope.factor, "factor"),
+                                      lowFrequencyFactor: try require(rope.lowFreqFactor, "low_freq_factor"),
+                                      highFrequencyFactor: try require(rope.highFreqFactor, "high_freq_factor"),
+                                      originalMaxPositions: try require(rope.originalMaxPositionEmbeddings,
+                                                                        "original_max_position_embeddings"))
+            default:
+                throw DecodingError.dataCorruptedError(forKey: .ropeScaling, in: c,
+                    debugDescription: "unsupported rope scaling type '\(kind)' (supported: default, linear, llama3)")
+            }
+        }
+        if try c.decodeIfPresent(Bool.self, forKey: .useSlidingWindow) != false {
+            slidingWindow = try c.decodeIfPresent(Int.self, forKey: .slidingWindow)
+        }
+        endOfSequenceTokenIDs = try c.decodeIfPresent(OneOrMany.self, forKey: .eosTokenID)?.values ?? []
+        beginningOfSequenceTokenID = try c.decodeIfPresent(Int.self, forKey: .bosTokenID)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -127,5 +209,20 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
         try c.encode(attentionBias, forKey: .attentionBias)
         try c.encode(mlpBias, forKey: .mlpBias)
+        switch ropeScaling {
+        case .none: break
+        case let .linear(factor):
+            try c.encode(RopeKeys(ropeType: "linear", factor: factor), forKey: .ropeScaling)
+        case let .llama3(factor, low, high, original):
+            try c.encode(RopeKeys(ropeType: "llama3", factor: factor, lowFreqFactor: low, highFreqFactor: high,
+                                  originalMaxPositionEmbeddings: original), forKey: .ropeScaling)
+        }
+        if partialRotaryFactor != 1 { try c.encode(partialRotaryFactor, forKey: .partialRotaryFactor) }
+        if let slidingWindow {
+            try c.encode(slidingWindow, forKey: .slidingWindow)
+            try c.encode(true, forKey: .useSlidingWindow)
+        }
+        if !endOfSequenceTokenIDs.isEmpty { try c.encode(OneOrMany(values: endOfSequenceTokenIDs), forKey: .eosTokenID) }
+        try c.encodeIfPresent(beginningOfSequenceTokenID, forKey: .bosTokenID)
     }
 }

@@ -53,9 +53,11 @@ extension Tensor where Scalar: TensorScalar {
     public static func / (s: Scalar, a: Tensor) -> Tensor { a.reciprocal().scaled(by: s) }
 
     /// `scale · self`.
+    @_specialize(where Scalar == Float)
     public func scaled(by scale: Scalar) -> Tensor { affine(scale: scale, shift: 0) }
 
     /// `scale · self + shift`, elementwise.
+    @_specialize(where Scalar == Float)
     public func affine(scale: Scalar, shift: Scalar) -> Tensor {
         let input = self
         let out = Tensor(shape: shape) { out in
@@ -66,12 +68,14 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// `self + other` without broadcasting or autograd: the accumulation used by backward.
+    @_specialize(where Scalar == Float)
     func adding(_ other: Tensor) -> Tensor {
         precondition(shape == other.shape, "adding \(other.shape) to \(shape)")
         return Tensor.elementwise(detached, other.detached, .add)
     }
 
     /// Elementwise maximum (no gradient is defined at ties; the first argument receives it).
+    @_specialize(where Scalar == Float)
     public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
         let out = elementwise(a, b, .maximum)
         let (ca, cb) = (a.detached, b.detached)
@@ -83,6 +87,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Applies a scalar function to every element (no autograd; for masks and tests).
+    @_specialize(where Scalar == Float)
     public func map(_ transform: (Scalar) -> Scalar) -> Tensor {
         let input = storage.pointer
         return Tensor(shape: shape) { out in for i in 0..<out.count { out[i] = transform(input[i]) } }

@@ -1,5 +1,6 @@
 extension Tensor where Scalar: TensorScalar {
     /// Applies `op` elementwise with broadcasting; no autograd (the differentiable operators build on this).
+    @_specialize(where Scalar == Float)
     static func elementwise(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) -> Tensor {
         if a.shape == b.shape {
             return Tensor(shape: a.shape) { out in
@@ -43,11 +44,13 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// `true` when `small` (without leading 1s) equals the trailing axes of `big`.
+    @_specialize(where Scalar == Float)
     static func isTrailingBroadcast(_ small: [Int], of big: [Int]) -> Bool {
         let trimmed = Array(small.drop(while: { $0 == 1 }))
         return trimmed.count <= big.count && Array(big.suffix(trimmed.count)) == trimmed
     }
 
+    @_specialize(where Scalar == Float)
     static func broadcastStrides(_ shape: [Int], rank: Int, shape out: [Int]) -> [Int] {
         let padded = [Int](repeating: 1, count: rank - shape.count) + shape
         let strides = Shape.strides(padded)
@@ -55,6 +58,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Sums a broadcast gradient back to `shape` (the inverse of broadcasting, as in every autograd system).
+    @_specialize(where Scalar == Float)
     func summed(toShape target: [Int]) -> Tensor {
         if shape == target { return self }
         precondition(Shape.broadcast(shape, target) == shape, "cannot sum \(shape) to \(target)")

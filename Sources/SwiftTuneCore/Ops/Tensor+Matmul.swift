@@ -8,6 +8,7 @@
 /// Derivatives, with G = ∂L/∂C: ∂op(A) = G · op(B)ᵀ, ∂op(B) = op(A)ᵀ · G; both are again one gemm each with
 /// flags, and a shared `b` sums its gradient over the batch inside that gemm (beta = 1 accumulation).
 /// A frozen operand (one that does not require gradients) costs no gradient gemm.
+@_specialize(where Scalar == Float)
 public func matmul<Scalar: TensorScalar>(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>,
                                          transposeA: Bool = false, transposeB: Bool = false) -> Tensor<Scalar> {
     let out = MatmulPlan(a.shape, b.shape, transposeA: transposeA, transposeB: transposeB).run(a.detached, b.detached)
@@ -60,6 +61,7 @@ struct MatmulPlan {
 
     var resultShape: [Int] { batchShape + [m, n] }
 
+    @_specialize(where S == Float)
     func run<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>) -> Tensor<S> {
         let lda = transposeA ? m : k, ldb = transposeB ? k : n
         return Tensor<S>(shape: resultShape) { c in
@@ -82,6 +84,7 @@ struct MatmulPlan {
 
     /// The gradient of one operand: `op(first) · op(second)`, summed over the batch when that operand
     /// (`resultShape`) is a matrix shared by every batch element.
+    @_specialize(where S == Float)
     static func gradientOfShared<S: TensorScalar>(_ first: Tensor<S>, _ second: Tensor<S>, transposeFirst: Bool,
                                                   transposeSecond: Bool, resultShape: [Int]) -> Tensor<S> {
         let plan = MatmulPlan(first.shape, second.shape, transposeA: transposeFirst, transposeB: transposeSecond)

@@ -3,6 +3,7 @@
 /// Every reduction views the tensor as `[outer, n, inner]` around the reduced axis, so one kernel serves every
 /// axis without transposing.
 extension Tensor where Scalar: TensorScalar {
+    @_specialize(where Scalar == Float)
     func reductionView(_ axis: Int) -> (outer: Int, n: Int, inner: Int, axis: Int) {
         let a = Shape.axis(axis, rank: rank)
         let outer = shape[..<a].reduce(1, *)
@@ -10,6 +11,7 @@ extension Tensor where Scalar: TensorScalar {
         return (outer, shape[a], inner, a)
     }
 
+    @_specialize(where Scalar == Float)
     func reducedShape(_ axis: Int, keepingDimension: Bool) -> [Int] {
         var s = shape
         if keepingDimension { s[axis] = 1 } else { s.remove(at: axis) }
@@ -17,6 +19,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Raw reduction without autograd.
+    @_specialize(where Scalar == Float)
     func reduced(axis: Int, _ op: ReduceOp, keepingDimension: Bool) -> Tensor {
         let v = reductionView(axis)
         let input = detached
@@ -26,6 +29,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Sum along `axis`. ∂/∂x = g broadcast back along the axis.
+    @_specialize(where Scalar == Float)
     public func sum(axis: Int, keepingDimension: Bool = false) -> Tensor {
         let v = reductionView(axis)
         let out = reduced(axis: axis, .sum, keepingDimension: keepingDimension)
@@ -36,18 +40,22 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Sum of all elements, as a scalar tensor.
+    @_specialize(where Scalar == Float)
     public func sum() -> Tensor { reshaped([count]).sum(axis: 0).reshaped([]) }
 
     /// Mean along `axis`.
+    @_specialize(where Scalar == Float)
     public func mean(axis: Int, keepingDimension: Bool = false) -> Tensor {
         let n = shape[Shape.axis(axis, rank: rank)]
         return sum(axis: axis, keepingDimension: keepingDimension).scaled(by: 1 / Scalar(n))
     }
 
     /// Mean of all elements, as a scalar tensor.
+    @_specialize(where Scalar == Float)
     public func mean() -> Tensor { sum().scaled(by: 1 / Scalar(count)) }
 
     /// Maximum along `axis`; the gradient flows to the first maximal element (as `torch.max(dim=)` does).
+    @_specialize(where Scalar == Float)
     public func max(axis: Int, keepingDimension: Bool = false) -> Tensor {
         let v = reductionView(axis)
         let out = reduced(axis: axis, .max, keepingDimension: keepingDimension)
@@ -66,6 +74,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Index of the first maximum along `axis` (not differentiable).
+    @_specialize(where Scalar == Float)
     public func argmax(axis: Int) -> Tensor<Int64> {
         let v = reductionView(axis)
         let input = detached
@@ -75,6 +84,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// log Σ exp along `axis`, computed stably (max subtracted). ∂/∂x = softmax(x) · g.
+    @_specialize(where Scalar == Float)
     public func logSumExp(axis: Int, keepingDimension: Bool = false) -> Tensor {
         let v = reductionView(axis)
         let out = reduced(axis: axis, .logSumExp, keepingDimension: keepingDimension)
@@ -87,6 +97,7 @@ extension Tensor where Scalar: TensorScalar {
         }
     }
 
+    @_specialize(where Scalar == Float)
     static func keptShape(_ shape: [Int], axis: Int) -> [Int] {
         var s = shape
         s[axis] = 1

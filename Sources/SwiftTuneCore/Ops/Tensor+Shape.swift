@@ -2,6 +2,7 @@
 /// complexity here: BLAS takes transposes as flags, and kernels want contiguous rows).
 extension Tensor where Scalar: TensorScalar {
     /// The same elements with a new shape (one extent may be `-1`). ∂: reshape back.
+    @_specialize(where Scalar == Float)
     public func reshaped(_ newShape: [Int]) -> Tensor {
         let out = reshapedStorage(newShape)
         let old = shape
@@ -9,6 +10,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Repeats size-1 axes (and adds leading axes) to reach `target`. ∂: sum back over the broadcast axes.
+    @_specialize(where Scalar == Float)
     public func broadcast(to target: [Int]) -> Tensor {
         if target == shape { return self }
         precondition(Shape.broadcast(shape, target) == target, "cannot broadcast \(shape) to \(target)")
@@ -18,6 +20,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Reorders axes: result axis i is input axis `permutation[i]`. ∂: the inverse permutation.
+    @_specialize(where Scalar == Float)
     public func permuted(_ permutation: [Int]) -> Tensor {
         precondition(permutation.sorted() == Array(0..<rank), "permutation \(permutation) for rank \(rank)")
         let out = permutedRaw(permutation)
@@ -27,12 +30,14 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Swaps two axes (default: the last two).
+    @_specialize(where Scalar == Float)
     public func transposed(_ axis0: Int = -2, _ axis1: Int = -1) -> Tensor {
         var p = Array(0..<rank)
         p.swapAt(Shape.axis(axis0, rank: rank), Shape.axis(axis1, rank: rank))
         return permuted(p)
     }
 
+    @_specialize(where Scalar == Float)
     func permutedRaw(_ permutation: [Int]) -> Tensor {
         let newShape = permutation.map { shape[$0] }
         let inStrides = Shape.strides(shape)
@@ -62,6 +67,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Elements `range` along `axis`. ∂: the gradient placed back into zeros.
+    @_specialize(where Scalar == Float)
     public func slice(axis: Int, _ range: Range<Int>) -> Tensor {
         let v = reductionView(axis)
         precondition(range.lowerBound >= 0 && range.upperBound <= v.n, "slice \(range) of axis \(axis) in \(shape)")
@@ -89,6 +95,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Joins tensors along `axis`; all other extents must agree. ∂: slices of the gradient.
+    @_specialize(where Scalar == Float)
     public static func concatenate(_ tensors: [Tensor], axis: Int) -> Tensor {
         precondition(!tensors.isEmpty, "concatenate of no tensors")
         let first = tensors[0]
@@ -126,6 +133,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Splits along `axis` into pieces of the given sizes (which must add up to the extent).
+    @_specialize(where Scalar == Float)
     public func split(axis: Int, sizes: [Int]) -> [Tensor] {
         let a = Shape.axis(axis, rank: rank)
         precondition(sizes.reduce(0, +) == shape[a], "split sizes \(sizes) for extent \(shape[a]) of \(shape)")
@@ -137,6 +145,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Rows `indices` along `axis` (PyTorch's `index_select`). ∂: scatter-add of the gradient.
+    @_specialize(where Scalar == Float)
     public func indexSelect(axis: Int, indices: [Int]) -> Tensor {
         let v = reductionView(axis)
         for i in indices { precondition(i >= 0 && i < v.n, "index \(i) out of range for axis \(axis) of \(shape)") }
@@ -159,6 +168,7 @@ extension Tensor where Scalar: TensorScalar {
 
     /// A copy with `values` added at `indices` along `axis` (repeated indices accumulate), like PyTorch's
     /// `index_add`. `values` has this tensor's shape with `indices.count` on `axis`. ∂self = g, ∂values = g[indices].
+    @_specialize(where Scalar == Float)
     public func scatterAdding(axis: Int, indices: [Int], values: Tensor) -> Tensor {
         let v = reductionView(axis)
         var expected = shape
@@ -182,6 +192,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Picks `self` where `condition` is true and `other` elsewhere (shapes broadcast). ∂: the gradient masked.
+    @_specialize(where Scalar == Float)
     public func replacing(with other: Tensor, where condition: Tensor<Bool8>) -> Tensor {
         let mask = Tensor(shape: condition.shape) { out in
             condition.withUnsafeScalars { c in for i in 0..<out.count { out[i] = c[i].value ? 1 : 0 } }
@@ -191,6 +202,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Sets the elements where `condition` holds to `value` (e.g. −∞ for attention masks). ∂: zero there.
+    @_specialize(where Scalar == Float)
     public func masked(where condition: Tensor<Bool8>, with value: Scalar) -> Tensor {
         precondition(Shape.broadcast(shape, condition.shape) == shape, "mask \(condition.shape) for \(shape)")
         let full = condition.shape == shape ? condition : condition.broadcastRaw(to: shape)

@@ -13,6 +13,7 @@
 /// | square | x² | 2x |
 /// | reciprocal | 1/x | −1/x² |
 extension Tensor where Scalar: TensorScalar {
+    @_specialize(where Scalar == Float)
     func unary(_ op: UnaryOp) -> Tensor {
         let input = detached
         let out = Tensor(shape: shape) { out in Kernels.unary(out.baseAddress!, input.storage.pointer, count: count, op) }
@@ -25,17 +26,28 @@ extension Tensor where Scalar: TensorScalar {
         }
     }
 
+    @_specialize(where Scalar == Float)
     public func exp() -> Tensor { unary(.exp) }
+    @_specialize(where Scalar == Float)
     public func log() -> Tensor { unary(.log) }
+    @_specialize(where Scalar == Float)
     public func sqrt() -> Tensor { unary(.sqrt) }
+    @_specialize(where Scalar == Float)
     public func rsqrt() -> Tensor { unary(.rsqrt) }
+    @_specialize(where Scalar == Float)
     public func tanh() -> Tensor { unary(.tanh) }
+    @_specialize(where Scalar == Float)
     public func sigmoid() -> Tensor { unary(.sigmoid) }
     /// SiLU (swish): x·σ(x), the activation of Llama's MLP.
+    @_specialize(where Scalar == Float)
     public func silu() -> Tensor { unary(.silu) }
     /// GELU, exact erf form (PyTorch's default `gelu`).
+    @_specialize(where Scalar == Float)
     public func gelu() -> Tensor { unary(.gelu) }
+    @_specialize(where Scalar == Float)
     public func square() -> Tensor { unary(.square) }
+    @_specialize(where Scalar == Float)
     public func reciprocal() -> Tensor { unary(.reciprocal) }
+    @_specialize(where Scalar == Float)
     public func abs() -> Tensor { unary(.abs) }
 }

@@ -1,10 +1,19 @@
-/// AdamW (Loshchilov & Hutter 2019) exactly as `torch.optim.AdamW` (non-amsgrad, non-fused) computes it:
+/// AdamW (Loshchilov & Hutter 2019) exactly as `torch.optim.AdamW` (single-tensor, non-amsgrad) computes it:
 ///
-///     θ ← θ − lr·λ·θ                       (decoupled weight decay)
-///     m ← β₁m + (1−β₁)g,   v ← β₂v + (1−β₂)g²
-///     θ ← θ − lr · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)
+///     θ ← θ · (1 − lr·λ)                        (decoupled weight decay)
+///     m ← m + (1−β₁)(g − m),   v ← β₂v + (1−β₂)g²
+///     θ ← θ − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε)
 ///
-/// Moments are kept per parameter (keyed by the parameter object), created on the first step it has a gradient.
+/// For `Float` each parameter's update is one fused, threaded CKernels pass (`st_adamw_f32`). Moments are created
+/// as zeros on the first step a parameter has a gradient; t counts optimizer steps, as in PyTorch when every
+/// parameter gets a gradient on every step.
+///
+/// ```swift
+/// let optimizer = AdamW<Float>(learningRate: 1e-4, weightDecay: 0.01)
+/// loss.backward()
+/// optimizer.step(model.trainableParameters)
+/// model.zeroGradients()
+/// ```
 public final class AdamW<Scalar: TensorScalar>: Optimizer {
     public var learningRate: Double
     public var beta1: Double
@@ -13,7 +22,8 @@ public final class AdamW<Scalar: TensorScalar>: Optimizer {
     public var weightDecay: Double
     /// Steps taken so far (t).
     public private(set) var stepCount = 0
-    private var moments: [ObjectIdentifier: (m: [Scalar], v: [Scalar])] = [:]
+    /// First and second moments per parameter (keyed by the parameter object).
+    private var moments: [ObjectIdentifier: (m: Tensor<Scalar>, v: Tensor<Scalar>)] = [:]
 
     public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
                 weightDecay: Double = 0.01) {
@@ -27,26 +37,29 @@ public final class AdamW<Scalar: TensorScalar>: Optimizer {
     public func step(_ parameters: [Parameter<Scalar>]) {
         stepCount += 1
         let t = Double(stepCount)
-        let biasCorrection1 = 1 - Double.pow(beta1, t)
-        let biasCorrection2Sqrt = (1 - Double.pow(beta2, t)).squareRoot()
-        let stepSize = learningRate / biasCorrection1
-        let (b1, b2, eps, decay) = (Scalar(beta1), Scalar(beta2), Scalar(epsilon), Scalar(1 - learningRate * weightDecay))
+        let s = AdamWStep(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                          weightDecay: weightDecay, biasCorrection1: 1 - Double.pow(beta1, t),
+                          biasCorrection2Sqrt: (1 - Double.pow(beta2, t)).squareRoot())
         for p in parameters {
             guard let grad = p.grad else { continue }
             let key = ObjectIdentifier(p)
-            var state = moments[key] ?? ([Scalar](repeating: 0, count: grad.count), [Scalar](repeating: 0, count: grad.count))
+            var state = moments.removeValue(forKey: key) ?? (Tensor.zeros(grad.shape), Tensor.zeros(grad.shape))
             grad.withUnsafeScalars { g in
-                p.updateInPlace { theta in
-                    for i in 0..<theta.count {
-                        theta[i] *= decay
-                        state.m[i] = b1 * state.m[i] + (1 - b1) * g[i]
-                        state.v[i] = b2 * state.v[i] + (1 - b2) * g[i] * g[i]
-                        let denominator = Scalar(Double(state.v[i].squareRoot()) / biasCorrection2Sqrt) + eps
-                        theta[i] -= Scalar(stepSize) * state.m[i] / denominator
+                state.m.withUnsafeMutableScalars { m in
+                    state.v.withUnsafeMutableScalars { v in
+                        p.updateInPlace { theta in
+                            Kernels.adamw(parameters: theta.baseAddress!, m: m.baseAddress!, v: v.baseAddress!,
+                                          gradient: g.baseAddress!, count: theta.count, s)
+                        }
                     }
                 }
             }
             moments[key] = state
         }
+    }
+
+    /// The moments of a parameter, or `nil` before its first update (for checkpoints and tests).
+    public func moments(of parameter: Parameter<Scalar>) -> (m: Tensor<Scalar>, v: Tensor<Scalar>)? {
+        moments[ObjectIdentifier(parameter)]
     }
 }

@@ -139,3 +139,13 @@ struct GradientCheckTests {
         }
     }
 }
+
+extension GradientCheckTests {
+    @Test func packedAttentionReference() throws {
+        let layout = try AttentionLayout(segmentLengths: [[2, 3], [4]], length: 5, window: 2)
+        let q = randomDoubles([2, 5, 2, 3], seed: 91)
+        let k = randomDoubles([2, 5, 1, 3], seed: 92)
+        let v = randomDoubles([2, 5, 1, 3], seed: 93)
+        expectGradients([q, k, v]) { denseAttention(query: $0[0], key: $0[1], value: $0[2], layout: layout) }
+    }
+}

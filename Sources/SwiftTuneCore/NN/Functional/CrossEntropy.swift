@@ -17,6 +17,7 @@ public let ignoreIndex = -100
 ///
 /// The `[N, V]` log-probabilities are never stored: forward keeps one log-sum-exp per row and backward writes
 /// `w_r · (softmax − onehot) / normalizer` directly.
+@_specialize(where Scalar == Float)
 public func crossEntropy<Scalar: TensorScalar>(logits: Tensor<Scalar>, targets: [Int], weights: Tensor<Scalar>? = nil,
                                                 normalizer: Double? = nil) -> Tensor<Scalar> {
     precondition(logits.rank == 2, "crossEntropy logits must be [N, V]; got \(logits.shape)")

@@ -9,6 +9,7 @@
 ///
 /// The mask is not stored: backward applies the same `(seed, offset)` to the gradient, and gradient
 /// checkpointing recomputes the same mask.
+@_specialize(where Scalar == Float)
 public func dropout<Scalar: TensorScalar>(_ x: Tensor<Scalar>, probability: Double,
                                            generator: inout RandomGenerator) -> Tensor<Scalar> {
     precondition(probability >= 0 && probability < 1, "dropout probability \(probability) outside [0, 1)")

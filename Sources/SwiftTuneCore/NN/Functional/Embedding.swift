@@ -7,6 +7,7 @@
 ///
 /// Backward scatter-adds the output gradient into the rows of a zero `[V, C]` gradient (repeated ids accumulate).
 /// A frozen table (LoRA) gets no gradient at all.
+@_specialize(where Scalar == Float)
 public func embedding<Scalar: TensorScalar>(_ table: Tensor<Scalar>, ids: [Int], shape: [Int]? = nil) -> Tensor<Scalar> {
     precondition(table.rank == 2, "embedding table must be [V, C]; got \(table.shape)")
     let layout = shape ?? [ids.count]

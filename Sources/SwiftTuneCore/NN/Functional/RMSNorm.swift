@@ -10,6 +10,7 @@
 ///
 /// One fused kernel forward and one backward: with x̂ = x·rstd and g = ∂y·w,
 /// ∂x = rstd · (g − x̂ · mean(g·x̂)) and ∂w = Σ_rows ∂y·x̂. Only `rstd` (one number per row) is saved.
+@_specialize(where Scalar == Float)
 public func rmsNorm<Scalar: TensorScalar>(_ x: Tensor<Scalar>, weight: Tensor<Scalar>?, epsilon: Double) -> Tensor<Scalar> {
     let columns = x.shape.last ?? 1
     if let weight { precondition(weight.shape == [columns], "rmsNorm weight \(weight.shape) for input \(x.shape)") }

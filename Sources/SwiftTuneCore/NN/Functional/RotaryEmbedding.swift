@@ -14,7 +14,11 @@ public struct RotaryEmbedding<Scalar: TensorScalar> {
     public let sinTable: Tensor<Scalar>
 
     /// Tables from explicit inverse frequencies (for scaled variants such as llama3 or linear scaling).
-    public init(inverseFrequencies: [Double], maxPositions: Int, attentionScaling: Double = 1) {
+    ///
+    /// With `roundAnglesToFloat`, each angle is computed as `Float(p) · Float(inv_freq)` in float32 before its cosine
+    /// (transformers' float32 arithmetic); otherwise in Double.
+    public init(inverseFrequencies: [Double], maxPositions: Int, attentionScaling: Double = 1,
+                roundAnglesToFloat: Bool = false) {
         let half = inverseFrequencies.count
         rotaryDimension = 2 * half
         self.maxPositions = maxPositions
@@ -22,7 +26,8 @@ public struct RotaryEmbedding<Scalar: TensorScalar> {
         var s = c
         for p in 0..<maxPositions {
             for i in 0..<half {
-                let angle = Double(p) * inverseFrequencies[i]
+                let angle = roundAnglesToFloat ? Double(Float(p) * Float(inverseFrequencies[i]))
+                                               : Double(p) * inverseFrequencies[i]
                 c[p * half + i] = Scalar(Double.cos(angle) * attentionScaling)
                 s[p * half + i] = Scalar(Double.sin(angle) * attentionScaling)
             }
@@ -44,6 +49,7 @@ public struct RotaryEmbedding<Scalar: TensorScalar> {
     ///   - x: `[B, T, H, D]` (or any `[..., H, D]` whose leading axes flatten to the positions' count).
     ///   - positions: one position per `[B, T]` row, restarting at 0 in each packed segment.
     /// - Returns: the same shape. Backward rotates the gradient by the negative angle (the rotation is orthogonal).
+    @_specialize(where Scalar == Float)
     public func callAsFunction(_ x: Tensor<Scalar>, positions: [Int]) -> Tensor<Scalar> {
         precondition(x.rank >= 2, "rope input must be [..., H, D]; got \(x.shape)")
         let (heads, headDim) = (x.shape[x.rank - 2], x.shape[x.rank - 1])

@@ -3,6 +3,7 @@
 /// - Parameter x: `[..., C]`. Returns `[..., C]`.
 ///
 /// Backward uses the saved output: ∂x = y · (∂y − Σ ∂y·y).
+@_specialize(where Scalar == Float)
 public func softmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     let columns = x.shape.last ?? 1
     let rows = columns == 0 ? 0 : x.count / columns
@@ -23,6 +24,7 @@ public func softmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar>
 /// - Parameter x: `[..., C]`. Returns `[..., C]`.
 ///
 /// Backward: ∂x = ∂y − exp(y) · Σ ∂y.
+@_specialize(where Scalar == Float)
 public func logSoftmax<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     let columns = x.shape.last ?? 1
     let rows = columns == 0 ? 0 : x.count / columns

@@ -7,6 +7,7 @@
 ///
 /// Fused: no `silu(gate)` intermediate is stored; backward recomputes σ(gate):
 /// ∂gate = ∂y · up · σ(1 + gate(1 − σ)), ∂up = ∂y · silu(gate).
+@_specialize(where Scalar == Float)
 public func swiglu<Scalar: TensorScalar>(gate: Tensor<Scalar>, up: Tensor<Scalar>) -> Tensor<Scalar> {
     precondition(gate.shape == up.shape, "swiglu: gate \(gate.shape) and up \(up.shape) differ")
     let (cg, cu) = (gate.detached, up.detached)
