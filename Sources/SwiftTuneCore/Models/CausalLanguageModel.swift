@@ -14,18 +14,25 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
     /// Recompute each decoder layer's activations during backward instead of storing them.
     public var gradientCheckpointing = false
 
-    /// A randomly initialised model.
-    public init(configuration c: ModelConfiguration, seed: UInt64) {
-        var generator = RandomGenerator(seed: seed)
+    /// A model whose weights come from `weights` (``RandomWeights``, or a checkpoint).
+    public init(configuration c: ModelConfiguration, weights: some WeightSource) throws {
         configuration = c
-        embedTokens = Embedding(vocabularySize: c.vocabularySize, dimension: c.hiddenSize, standardDeviation: 0.02,
-                                path: "model.embed_tokens", generator: &generator)
-        layers = (0..<c.layerCount).map { DecoderLayer(configuration: c, index: $0, generator: &generator) }
-        norm = RMSNorm(dimension: c.hiddenSize, epsilon: c.rmsNormEpsilon, path: "model.norm")
-        lmHead = c.tieWordEmbeddings ? nil : Linear(
-            weight: Parameter(Tensor.randomNormal([c.vocabularySize, c.hiddenSize], standardDeviation: 0.02,
-                                                  generator: &generator), path: "lm_head.weight"))
+        embedTokens = Embedding(weight: Parameter(
+            try weights.weight("model.embed_tokens.weight", shape: [c.vocabularySize, c.hiddenSize], role: .embedding,
+                               as: Scalar.self), path: "model.embed_tokens.weight"))
+        layers = try (0..<c.layerCount).map { try DecoderLayer(configuration: c, index: $0, weights: weights) }
+        norm = RMSNorm(weight: Parameter(try weights.weight("model.norm.weight", shape: [c.hiddenSize], role: .normScale,
+                                                            as: Scalar.self), path: "model.norm.weight"),
+                       epsilon: c.rmsNormEpsilon)
+        lmHead = c.tieWordEmbeddings ? nil : Linear(weight: Parameter(
+            try weights.weight("lm_head.weight", shape: [c.vocabularySize, c.hiddenSize], role: .linear, as: Scalar.self),
+            path: "lm_head.weight"))
         rope = RotaryEmbedding(configuration: c)
+    }
+
+    /// A randomly initialised model (``RandomWeights`` with `seed`).
+    public convenience init(configuration c: ModelConfiguration, seed: UInt64) {
+        try! self.init(configuration: c, weights: RandomWeights(seed: seed))
     }
 
     public var parameters: [Parameter<Scalar>] {

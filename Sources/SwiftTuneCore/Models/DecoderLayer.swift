@@ -19,34 +19,40 @@ public final class DecoderLayer<Scalar: TensorScalar>: Layer {
     public let upProjection: Linear<Scalar>
     public let downProjection: Linear<Scalar>
 
-    /// A randomly initialised layer (N(0, 0.02²) weights as transformers' `_init_weights`, zero biases).
-    public init(configuration c: ModelConfiguration, index: Int, generator: inout RandomGenerator) {
+    /// A layer whose weights come from `weights` (random, or a checkpoint).
+    public init(configuration c: ModelConfiguration, index: Int, weights: some WeightSource) throws {
         configuration = c
         let prefix = "model.layers.\(index)"
-        func linear(_ name: String, _ input: Int, _ output: Int, bias: Bool) -> Linear<Scalar> {
-            let w = Parameter(Tensor<Scalar>.randomNormal([output, input], standardDeviation: 0.02, generator: &generator),
-                              path: "\(prefix).\(name).weight")
-            let b = bias ? Parameter(Tensor<Scalar>.zeros([output]), path: "\(prefix).\(name).bias") : nil
+        func linear(_ name: String, _ input: Int, _ output: Int, bias: Bool) throws -> Linear<Scalar> {
+            let w = Parameter(try weights.weight("\(prefix).\(name).weight", shape: [output, input], role: .linear,
+                                                 as: Scalar.self), path: "\(prefix).\(name).weight")
+            let b = bias ? Parameter(try weights.weight("\(prefix).\(name).bias", shape: [output], role: .bias,
+                                                       as: Scalar.self), path: "\(prefix).\(name).bias") : nil
             return Linear(weight: w, bias: b)
+        }
+        func norm(_ name: String, _ dimension: Int) throws -> RMSNorm<Scalar> {
+            RMSNorm(weight: Parameter(try weights.weight("\(prefix).\(name).weight", shape: [dimension], role: .normScale,
+                                                         as: Scalar.self), path: "\(prefix).\(name).weight"),
+                    epsilon: c.rmsNormEpsilon)
         }
         let (C, D, H, KV, I) = (c.hiddenSize, c.headDimension, c.attentionHeads, c.keyValueHeads, c.intermediateSize)
         let qkvBias = c.attentionBias || c.architecture == .qwen2
-        inputNorm = RMSNorm(dimension: C, epsilon: c.rmsNormEpsilon, path: "\(prefix).input_layernorm")
-        queryProjection = linear("self_attn.q_proj", C, H * D, bias: qkvBias)
-        keyProjection = linear("self_attn.k_proj", C, KV * D, bias: qkvBias)
-        valueProjection = linear("self_attn.v_proj", C, KV * D, bias: qkvBias)
-        outputProjection = linear("self_attn.o_proj", H * D, C, bias: c.attentionBias)
+        inputNorm = try norm("input_layernorm", C)
+        queryProjection = try linear("self_attn.q_proj", C, H * D, bias: qkvBias)
+        keyProjection = try linear("self_attn.k_proj", C, KV * D, bias: qkvBias)
+        valueProjection = try linear("self_attn.v_proj", C, KV * D, bias: qkvBias)
+        outputProjection = try linear("self_attn.o_proj", H * D, C, bias: c.attentionBias)
         if c.architecture == .qwen3 {
-            queryNorm = RMSNorm(dimension: D, epsilon: c.rmsNormEpsilon, path: "\(prefix).self_attn.q_norm")
-            keyNorm = RMSNorm(dimension: D, epsilon: c.rmsNormEpsilon, path: "\(prefix).self_attn.k_norm")
+            queryNorm = try norm("self_attn.q_norm", D)
+            keyNorm = try norm("self_attn.k_norm", D)
         } else {
             queryNorm = nil
             keyNorm = nil
         }
-        postAttentionNorm = RMSNorm(dimension: C, epsilon: c.rmsNormEpsilon, path: "\(prefix).post_attention_layernorm")
-        gateProjection = linear("mlp.gate_proj", C, I, bias: c.mlpBias)
-        upProjection = linear("mlp.up_proj", C, I, bias: c.mlpBias)
-        downProjection = linear("mlp.down_proj", I, C, bias: c.mlpBias)
+        postAttentionNorm = try norm("post_attention_layernorm", C)
+        gateProjection = try linear("mlp.gate_proj", C, I, bias: c.mlpBias)
+        upProjection = try linear("mlp.up_proj", C, I, bias: c.mlpBias)
+        downProjection = try linear("mlp.down_proj", I, C, bias: c.mlpBias)
     }
 
     public var parameters: [Parameter<Scalar>] {
@@ -61,7 +67,15 @@ public final class DecoderLayer<Scalar: TensorScalar>: Layer {
     ///   - x: `[B, T, C]`.
     ///   - layout: the rows' segments (its positions are the RoPE positions).
     ///   - rope: the model's rotary tables.
+    /// - Returns: `[B, T, C]`.
     public func callAsFunction(_ x: Tensor<Scalar>, layout: AttentionLayout, rope: RotaryEmbedding<Scalar>) -> Tensor<Scalar> {
+        let (q, k, v) = attentionInputs(x, positions: layout.positions, rope: rope)
+        return attentionOutput(x, context: attention(query: q, key: k, value: v, layout: layout))
+    }
+
+    /// Queries `[B, T, H, D]`, keys and values `[B, T, KV, D]` of `x`, with q/k norms and RoPE applied.
+    func attentionInputs(_ x: Tensor<Scalar>, positions: [Int], rope: RotaryEmbedding<Scalar>)
+        -> (Tensor<Scalar>, Tensor<Scalar>, Tensor<Scalar>) {
         let c = configuration
         let (B, T) = (x.shape[0], x.shape[1])
         let n1 = inputNorm(x)
@@ -72,11 +86,51 @@ public final class DecoderLayer<Scalar: TensorScalar>: Layer {
             q = queryNorm(q)
             k = keyNorm(k)
         }
-        q = rope(q, positions: layout.positions)
-        k = rope(k, positions: layout.positions)
-        let context = attention(query: q, key: k, value: v, layout: layout).reshaped([B, T, c.attentionHeads * c.headDimension])
-        let h = x + outputProjection(context)
+        return (rope(q, positions: positions), rope(k, positions: positions), v)
+    }
+
+    /// The residual stream after attention (`context` `[B, T, H, D]`) and the MLP.
+    func attentionOutput(_ x: Tensor<Scalar>, context: Tensor<Scalar>) -> Tensor<Scalar> {
+        let (B, T) = (x.shape[0], x.shape[1])
+        let h = x + outputProjection(context.reshaped([B, T, configuration.attentionHeads * configuration.headDimension]))
         let n2 = postAttentionNorm(h)
         return h + downProjection(swiglu(gate: gateProjection(n2), up: upProjection(n2)))
+    }
+}
+
+extension DecoderLayer where Scalar == Float {
+    /// The forward pass over a prompt that also stores its keys and values (`counts[b]` real tokens in row b).
+    func prefill(_ x: Tensor<Float>, layout: AttentionLayout, rope: RotaryEmbedding<Float>, cache: KVCache,
+                 layer: Int, counts: [Int]) -> Tensor<Float> {
+        let (q, k, v) = attentionInputs(x, positions: layout.positions, rope: rope)
+        cache.write(layer: layer, key: k, value: v, counts: counts)
+        return attentionOutput(x, context: attention(query: q, key: k, value: v, layout: layout))
+    }
+
+    /// One new token per row (`x` `[B, 1, C]` at `positions[b]`) against the cache.
+    func decodeStep(_ x: Tensor<Float>, positions: [Int], rope: RotaryEmbedding<Float>, cache: KVCache,
+                    layer: Int) -> Tensor<Float> {
+        let c = configuration
+        let B = x.shape[0]
+        let (q, k, v) = attentionInputs(x, positions: positions, rope: rope)
+        cache.write(layer: layer, key: k, value: v, counts: [Int](repeating: 1, count: B))
+        let lengths = cache.lengths.map { Int64($0 + 1) }
+        let context = Tensor<Float>(shape: [B, 1, c.attentionHeads, c.headDimension]) { out in
+            lengths.withUnsafeBufferPointer { len in
+                cache.keys[layer].withUnsafeScalars { kc in
+                    cache.values[layer].withUnsafeScalars { vc in
+                        q.withUnsafeScalars { qp in
+                            Kernels.attentionDecode(out: out.baseAddress!, q: qp.baseAddress!, keyCache: kc.baseAddress!,
+                                                    valueCache: vc.baseAddress!, lengths: len.baseAddress!, batch: B,
+                                                    heads: c.attentionHeads, keyValueHeads: c.keyValueHeads,
+                                                    headDim: c.headDimension, capacity: cache.capacity,
+                                                    scale: 1 / Double(c.headDimension).squareRoot(),
+                                                    window: c.slidingWindow ?? 0)
+                        }
+                    }
+                }
+            }
+        }
+        return attentionOutput(x, context: context)
     }
 }

@@ -1,0 +1,71 @@
+/// Text generation with a KV cache: one prefill over the prompts, then one token per row per step.
+extension CausalLanguageModel where Scalar == Float {
+    /// Generates continuations of several prompts at once.
+    ///
+    /// - Parameters:
+    ///   - prompts: token ids per row (each non-empty; rows may differ in length).
+    ///   - maxNewTokens: the most tokens to generate per row.
+    ///   - sampling: greedy by default.
+    ///   - stopTokens: ids that end a row (it is included in the row's output); default: the configuration's
+    ///     `eos_token_id`s.
+    ///   - onToken: called with (row, token) as each token is chosen — for streaming; return `false` to stop
+    ///     that row.
+    /// - Returns: the generated ids of each row (prompt excluded).
+    public func generate(prompts: [[Int]], maxNewTokens: Int, sampling: SamplingOptions = .greedy,
+                         stopTokens: Set<Int>? = nil, onToken: ((_ row: Int, _ token: Int) -> Bool)? = nil) -> [[Int]] {
+        precondition(!prompts.isEmpty && prompts.allSatisfy { !$0.isEmpty }, "generate needs non-empty prompts")
+        let c = configuration
+        for p in prompts { for id in p { precondition(id >= 0 && id < c.vocabularySize, "token id \(id) outside the vocabulary of \(c.vocabularySize)") } }
+        let stops = stopTokens ?? Set(c.endOfSequenceTokenIDs)
+        let B = prompts.count
+        let lengths = prompts.map(\.count)
+        let T = lengths.max()!
+        let cache = KVCache(configuration: c, batchSize: B, capacity: T + maxNewTokens)
+        var generator = RandomGenerator(seed: sampling.seed)
+        var outputs = [[Int]](repeating: [], count: B)
+        var finished = [Bool](repeating: maxNewTokens == 0, count: B)
+        var history = prompts
+        return withoutGradients {
+            // Prefill: right-padded rows; the logits of each row's last real token start generation.
+            let ids = prompts.flatMap { $0 + [Int](repeating: 0, count: T - $0.count) }
+            let layout = try! AttentionLayout.padded(lengths: lengths, length: T, window: c.slidingWindow ?? 0)
+            var h = embedTokens(ids, shape: [B, T])
+            for (i, layer) in layers.enumerated() {
+                h = layer.prefill(h, layout: layout, rope: rope, cache: cache, layer: i, counts: lengths)
+            }
+            cache.advance(by: lengths)
+            let last = Tensor.concatenate((0..<B).map { b in
+                h.slice(axis: 0, b..<(b + 1)).slice(axis: 1, (lengths[b] - 1)..<lengths[b]).reshaped([1, c.hiddenSize])
+            }, axis: 0)
+            var logits = outputLogits(last)
+            for _ in 0..<maxNewTokens {
+                var next = [Int](repeating: 0, count: B)
+                logits.withUnsafeScalars { all in
+                    for b in 0..<B where !finished[b] {
+                        let row = UnsafeBufferPointer(rebasing: all[(b * c.vocabularySize)..<((b + 1) * c.vocabularySize)])
+                        let token = sampling.choose(row, history: history[b], generator: &generator)
+                        next[b] = token
+                        outputs[b].append(token)
+                        history[b].append(token)
+                        if stops.contains(token) || outputs[b].count >= maxNewTokens { finished[b] = true }
+                        if let onToken, !onToken(b, token) { finished[b] = true }
+                    }
+                }
+                if finished.allSatisfy({ $0 }) { break }
+                var x = embedTokens(next, shape: [B, 1])
+                let positions = cache.lengths
+                for (i, layer) in layers.enumerated() {
+                    x = layer.decodeStep(x, positions: positions, rope: rope, cache: cache, layer: i)
+                }
+                cache.advance(by: [Int](repeating: 1, count: B))
+                logits = outputLogits(x.reshaped([B, c.hiddenSize]))
+            }
+            return outputs
+        }
+    }
+
+    /// `[N, C]` hidden states → `[N, V]` logits (final norm, then the output projection).
+    func outputLogits(_ h: Tensor<Float>) -> Tensor<Float> {
+        matmul(norm(h), lmHead?.weight.value ?? embedTokens.weight.value, transposeB: true)
+    }
+}
