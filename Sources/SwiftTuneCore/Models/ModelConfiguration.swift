@@ -34,7 +34,7 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
     public var maxPositions: Int
     /// The output projection shares the embedding matrix (no `lm_head.weight` in the files).
     public var tieWordEmbeddings: Bool
-    /// Biases on q/k/v/o projections (`attention_bias`; always on q/k/v for Qwen2).
+    /// Biases on q/k/v/o projections (`attention_bias`). Qwen2 always has q/k/v biases (and none on o).
     public var attentionBias: Bool
     /// Biases on the MLP projections (`mlp_bias`).
     public var mlpBias: Bool
@@ -148,7 +148,7 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
             ropeTheta: try c.decodeIfPresent(Double.self, forKey: .ropeTheta) ?? 10_000,
             maxPositions: try c.decodeIfPresent(Int.self, forKey: .maxPositions) ?? 2048,
             tieWordEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false,
-            attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? (architecture == .qwen2),
+            attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false,
             mlpBias: try c.decodeIfPresent(Bool.self, forKey: .mlpBias) ?? false)
         let rope = try c.decodeIfPresent(RopeKeys.self, forKey: .ropeParameters)
             ?? c.decodeIfPresent(RopeKeys.self, forKey: .ropeScaling)

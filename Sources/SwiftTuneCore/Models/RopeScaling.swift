@@ -10,24 +10,27 @@ public enum RopeScaling: Sendable, Equatable {
 
     /// The inverse frequencies for rotary dimension R and base θ, as transformers computes them
     /// (`_compute_default_rope_parameters`, `_compute_linear_scaling_rope_parameters`, `_compute_llama3_parameters`).
+    ///
+    /// The arithmetic is float32, step for step, because transformers computes these tables in float32 and a
+    /// one-ulp difference in a frequency shows in the angle at long positions.
     public func inverseFrequencies(rotaryDimension r: Int, theta: Double) -> [Double] {
-        let base = (0..<(r / 2)).map { i -> Double in
-            // transformers computes these in float32; round the same way so tables match its cos/sin.
-            Double(Float(1 / Double.pow(theta, Double(2 * i) / Double(r))))
+        let base: [Float] = (0..<(r / 2)).map { i in
+            1 / Float.pow(Float(theta), Float(2 * i) / Float(r))
         }
         switch self {
         case .none:
-            return base
+            return base.map(Double.init)
         case let .linear(factor):
-            return base.map { Double(Float($0 / factor)) }
+            return base.map { Double($0 / Float(factor)) }
         case let .llama3(factor, low, high, original):
-            let lowWavelength = Double(original) / low, highWavelength = Double(original) / high
-            return base.map { f in
-                let wavelength = 2 * Double.pi / f
-                let scaled = wavelength > lowWavelength ? f / factor : f
-                guard wavelength >= highWavelength && wavelength <= lowWavelength else { return Double(Float(scaled)) }
-                let smooth = (Double(original) / wavelength - low) / (high - low)
-                return Double(Float((1 - smooth) * scaled / factor + smooth * scaled))
+            let (f, lo, hi, old) = (Float(factor), Float(low), Float(high), Float(original))
+            let lowWavelength = old / lo, highWavelength = old / hi
+            return base.map { inv in
+                let wavelength = Float(2 * Double.pi) / inv   // Float.pi rounds toward zero; torch rounds 2π to nearest
+                let scaled = wavelength > lowWavelength ? inv / f : inv
+                guard !(wavelength < highWavelength) && !(wavelength > lowWavelength) else { return Double(scaled) }
+                let smooth = (old / wavelength - lo) / (hi - lo)
+                return Double((1 - smooth) * scaled / f + smooth * scaled)
             }
         }
     }

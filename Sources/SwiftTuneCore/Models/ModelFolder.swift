@@ -1,0 +1,119 @@
+import Foundation
+
+/// A Hugging Face model folder: `config.json`, weights in `model.safetensors` or shards listed by
+/// `model.safetensors.index.json`, and optionally `generation_config.json` and tokenizer files.
+public struct ModelFolder {
+    public let url: URL
+    public let configuration: ModelConfiguration
+    /// The dtype the weights are stored in (of the embedding table), e.g. `"BF16"`; export writes it back.
+    public let storageDType: SafetensorsDType
+
+    let store: WeightStore
+
+    /// Opens a folder and validates its configuration (weights are memory-mapped lazily when a model is built).
+    public init(_ url: URL) throws {
+        self.url = url
+        let configURL = url.appendingPathComponent("config.json")
+        guard let data = FileManager.default.contents(atPath: configURL.path) else {
+            throw ModelLoadingError.missingFile(configURL.path)
+        }
+        var configuration: ModelConfiguration
+        do {
+            configuration = try JSONDecoder().decode(ModelConfiguration.self, from: data)
+        } catch {
+            throw ModelLoadingError.invalidConfiguration(file: configURL.path, reason: ModelLoadingError.describe(error))
+        }
+        let generationURL = url.appendingPathComponent("generation_config.json")
+        if let data = FileManager.default.contents(atPath: generationURL.path) {
+            do {
+                let generation = try JSONDecoder().decode(GenerationConfiguration.self, from: data)
+                if let eos = generation.eosTokenID?.values, !eos.isEmpty { configuration.endOfSequenceTokenIDs = eos }
+                if let bos = generation.bosTokenID { configuration.beginningOfSequenceTokenID = bos }
+            } catch {
+                throw ModelLoadingError.invalidConfiguration(file: generationURL.path, reason: ModelLoadingError.describe(error))
+            }
+        }
+        self.configuration = configuration
+        let single = url.appendingPathComponent("model.safetensors")
+        let index = url.appendingPathComponent("model.safetensors.index.json")
+        if FileManager.default.fileExists(atPath: single.path) {
+            store = .single(try SafetensorsFile(contentsOf: single))
+        } else if FileManager.default.fileExists(atPath: index.path) {
+            store = .sharded(try SafetensorsIndex(contentsOf: index))
+        } else {
+            throw ModelLoadingError.missingFile(single.path)
+        }
+        storageDType = (try? store.info("model.embed_tokens.weight").dtype) ?? .float32
+    }
+
+    /// Builds the model with the folder's weights converted to `Scalar`.
+    public func load<Scalar: TensorScalar>(_ type: Scalar.Type = Float.self) throws -> CausalLanguageModel<Scalar> {
+        try CausalLanguageModel(configuration: configuration, weights: CheckpointWeights(store: store))
+    }
+
+    struct GenerationConfiguration: Decodable {
+        var eosTokenID: ModelConfiguration.OneOrMany?
+        var bosTokenID: Int?
+        enum CodingKeys: String, CodingKey { case eosTokenID = "eos_token_id", bosTokenID = "bos_token_id" }
+    }
+}
+
+/// One safetensors file or a sharded set.
+enum WeightStore {
+    case single(SafetensorsFile)
+    case sharded(SafetensorsIndex)
+
+    var path: String {
+        switch self {
+        case let .single(file): return file.url.path
+        case let .sharded(index): return index.url.path
+        }
+    }
+
+    func contains(_ name: String) -> Bool {
+        switch self {
+        case let .single(file): return file.contains(name)
+        case let .sharded(index): return index.weightMap[name] != nil
+        }
+    }
+
+    func info(_ name: String) throws -> SafetensorsTensorInfo {
+        switch self {
+        case let .single(file): return try file.info(name)
+        case let .sharded(index): return try index.info(name)
+        }
+    }
+
+    func tensor<S: TensorElement>(_ name: String, as type: S.Type) throws -> Tensor<S> {
+        switch self {
+        case let .single(file): return try file.tensor(name, as: type)
+        case let .sharded(index): return try index.tensor(name, as: type)
+        }
+    }
+}
+
+/// Weights read from a checkpoint, with names and shapes checked against the architecture.
+final class CheckpointWeights: WeightSource {
+    let store: WeightStore
+
+    init(store: WeightStore) { self.store = store }
+
+    func weight<S: TensorScalar>(_ path: String, shape: [Int], role: WeightRole, as type: S.Type) throws -> Tensor<S> {
+        guard store.contains(path) else { throw ModelLoadingError.missingTensor(file: store.path, name: path) }
+        let info = try store.info(path)
+        guard info.shape == shape else {
+            throw ModelLoadingError.shapeMismatch(file: store.path, name: path, expected: shape, actual: info.shape)
+        }
+        guard info.dtype.isConvertibleFloatingPoint else {
+            throw ModelLoadingError.unsupportedDType(file: store.path, name: path, dtype: info.dtype.rawValue)
+        }
+        return try store.tensor(path, as: type)
+    }
+}
+
+extension CausalLanguageModel {
+    /// Loads a Hugging Face model folder (Llama / Qwen2 / Qwen3 / Mistral; F32, F16 or BF16 weights, sharded or not).
+    public static func load(from url: URL) throws -> CausalLanguageModel {
+        try ModelFolder(url).load(Scalar.self)
+    }
+}
