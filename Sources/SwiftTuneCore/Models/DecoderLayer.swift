@@ -8,16 +8,16 @@
 public final class DecoderLayer<Scalar: TensorScalar>: Layer {
     public let configuration: ModelConfiguration
     public let inputNorm: RMSNorm<Scalar>
-    public let queryProjection: Linear<Scalar>
-    public let keyProjection: Linear<Scalar>
-    public let valueProjection: Linear<Scalar>
-    public let outputProjection: Linear<Scalar>
+    public internal(set) var queryProjection: any LinearLayer<Scalar>
+    public internal(set) var keyProjection: any LinearLayer<Scalar>
+    public internal(set) var valueProjection: any LinearLayer<Scalar>
+    public internal(set) var outputProjection: any LinearLayer<Scalar>
     public let queryNorm: RMSNorm<Scalar>?
     public let keyNorm: RMSNorm<Scalar>?
     public let postAttentionNorm: RMSNorm<Scalar>
-    public let gateProjection: Linear<Scalar>
-    public let upProjection: Linear<Scalar>
-    public let downProjection: Linear<Scalar>
+    public internal(set) var gateProjection: any LinearLayer<Scalar>
+    public internal(set) var upProjection: any LinearLayer<Scalar>
+    public internal(set) var downProjection: any LinearLayer<Scalar>
 
     /// A layer whose weights come from `weights` (random, or a checkpoint).
     public init(configuration c: ModelConfiguration, index: Int, weights: some WeightSource) throws {
@@ -53,6 +53,35 @@ public final class DecoderLayer<Scalar: TensorScalar>: Layer {
         gateProjection = try linear("mlp.gate_proj", C, I, bias: c.mlpBias)
         upProjection = try linear("mlp.up_proj", C, I, bias: c.mlpBias)
         downProjection = try linear("mlp.down_proj", I, C, bias: c.mlpBias)
+    }
+
+    /// The projection called `name`.
+    public func projection(_ name: ProjectionName) -> any LinearLayer<Scalar> {
+        switch name {
+        case .query: return queryProjection
+        case .key: return keyProjection
+        case .value: return valueProjection
+        case .output: return outputProjection
+        case .gate: return gateProjection
+        case .up: return upProjection
+        case .down: return downProjection
+        }
+    }
+
+    /// Replaces the projection called `name` (with an adapter or a quantized layer of the same shape).
+    public func replaceProjection(_ name: ProjectionName, with layer: any LinearLayer<Scalar>) {
+        let old = projection(name)
+        precondition(layer.inputFeatures == old.inputFeatures && layer.outputFeatures == old.outputFeatures,
+                     "\(old.path): replacement maps \(layer.inputFeatures)→\(layer.outputFeatures), expected \(old.inputFeatures)→\(old.outputFeatures)")
+        switch name {
+        case .query: queryProjection = layer
+        case .key: keyProjection = layer
+        case .value: valueProjection = layer
+        case .output: outputProjection = layer
+        case .gate: gateProjection = layer
+        case .up: upProjection = layer
+        case .down: downProjection = layer
+        }
     }
 
     public var parameters: [Parameter<Scalar>] {

@@ -4,11 +4,13 @@
 /// - Input `[..., in]`, output `[..., out]`: the leading axes fold into one gemm.
 ///
 /// Default initialisation is PyTorch's `nn.Linear`: W, b ~ U(−1/√in, 1/√in).
-public final class Linear<Scalar: TensorScalar>: Layer {
+public final class Linear<Scalar: TensorScalar>: LinearLayer {
     public let weight: Parameter<Scalar>
     public let bias: Parameter<Scalar>?
 
     public var inputFeatures: Int { weight.shape[1] }
+    /// The weight's path without `.weight`.
+    public var path: String { weight.path.hasSuffix(".weight") ? String(weight.path.dropLast(7)) : weight.path }
     public var outputFeatures: Int { weight.shape[0] }
 
     /// A randomly initialised layer; parameters are named `<path>.weight` and `<path>.bias`.
@@ -30,6 +32,8 @@ public final class Linear<Scalar: TensorScalar>: Layer {
     }
 
     public var parameters: [Parameter<Scalar>] { [weight] + (bias.map { [$0] } ?? []) }
+
+    public func denseWeight() -> Tensor<Scalar> { weight.value.detached }
 
     /// `x · Wᵀ + b` for `x` of shape `[..., in]`.
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
