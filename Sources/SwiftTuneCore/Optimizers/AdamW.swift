@@ -21,7 +21,7 @@ public final class AdamW<Scalar: TensorScalar>: Optimizer {
     public var epsilon: Double
     public var weightDecay: Double
     /// Steps taken so far (t).
-    public private(set) var stepCount = 0
+    public internal(set) var stepCount = 0
     /// First and second moments per parameter (keyed by the parameter object).
     private var moments: [ObjectIdentifier: (m: Tensor<Scalar>, v: Tensor<Scalar>)] = [:]
 
@@ -55,6 +55,16 @@ public final class AdamW<Scalar: TensorScalar>: Optimizer {
                 }
             }
             moments[key] = state
+        }
+    }
+
+    /// Restores moments saved from ``moments(of:)`` (checkpoint resume).
+    public func restore(stepCount: Int, moments restored: [(Parameter<Scalar>, m: Tensor<Scalar>, v: Tensor<Scalar>)]) {
+        self.stepCount = stepCount
+        moments = [:]
+        for (p, m, v) in restored {
+            precondition(m.shape == p.shape && v.shape == p.shape, "\(p.path): moments \(m.shape) for \(p.shape)")
+            moments[ObjectIdentifier(p)] = (m, v)
         }
     }
 

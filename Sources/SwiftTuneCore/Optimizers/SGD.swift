@@ -1,0 +1,48 @@
+/// Stochastic gradient descent with momentum, Nesterov momentum and (coupled) weight decay, as `torch.optim.SGD`:
+///
+///     d = g + λθ;   b ← d (first step) or μb + (1 − τ)d;   d ← d + μb (Nesterov) or b;   θ ← θ − lr·d
+public final class SGD<Scalar: TensorScalar>: Optimizer {
+    public var learningRate: Double
+    public var momentum: Double
+    public var dampening: Double
+    public var nesterov: Bool
+    public var weightDecay: Double
+    private var buffers: [ObjectIdentifier: Tensor<Scalar>] = [:]
+
+    public init(learningRate: Double, momentum: Double = 0, dampening: Double = 0, nesterov: Bool = false,
+                weightDecay: Double = 0) {
+        precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum needs momentum > 0 and no dampening")
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.dampening = dampening
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+    }
+
+    public func step(_ parameters: [Parameter<Scalar>]) {
+        let (lr, mu, tau, wd) = (Scalar(learningRate), Scalar(momentum), Scalar(dampening), Scalar(weightDecay))
+        for p in parameters {
+            guard let grad = p.grad else { continue }
+            let key = ObjectIdentifier(p)
+            var buffer = buffers.removeValue(forKey: key)
+            let first = buffer == nil
+            if momentum != 0 && first { buffer = Tensor.zeros(grad.shape) }
+            grad.withUnsafeScalars { g in
+                p.updateInPlace { theta in
+                    func update(_ b: UnsafeMutableBufferPointer<Scalar>?) {
+                        for i in 0..<theta.count {
+                            var d = g[i] + wd * theta[i]
+                            if let b {
+                                b[i] = first ? d : mu * b[i] + (1 - tau) * d
+                                d = nesterov ? d + mu * b[i] : b[i]
+                            }
+                            theta[i] -= lr * d
+                        }
+                    }
+                    if buffer != nil { buffer!.withUnsafeMutableScalars { update($0) } } else { update(nil) }
+                }
+            }
+            if let buffer { buffers[key] = buffer }
+        }
+    }
+}

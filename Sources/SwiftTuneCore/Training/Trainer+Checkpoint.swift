@@ -1,0 +1,81 @@
+import Foundation
+
+/// Checkpoints: `trainable.safetensors` (every trainable parameter by path), `optimizer.safetensors` (AdamW moments
+/// as `<path>.exp_avg` / `<path>.exp_avg_sq`) and `trainer_state.json` (step, data position, optimizer step, the
+/// configuration). A checkpoint is written into `<name>.partial` and renamed into place, so a run killed while
+/// writing leaves the previous checkpoint intact.
+extension Trainer {
+    struct State: Codable {
+        var step: Int
+        var microBatchIndex: Int
+        var optimizerStep: Int
+        var configuration: TrainingConfiguration
+    }
+
+    /// Writes a checkpoint folder at `url` (replacing an older one of the same name).
+    public func saveCheckpoint(to url: URL) throws {
+        let fm = FileManager.default
+        let partial = url.deletingLastPathComponent().appendingPathComponent(url.lastPathComponent + ".partial")
+        try? fm.removeItem(at: partial)
+        try fm.createDirectory(at: partial, withIntermediateDirectories: true)
+        try SafetensorsWriter.write(parameters.map { SafetensorsWriter.Entry(name: $0.path, tensor: $0.value.detached) },
+                                    to: partial.appendingPathComponent("trainable.safetensors"))
+        var moments: [SafetensorsWriter.Entry] = []
+        if let adamw {
+            for p in parameters {
+                guard let (m, v) = adamw.moments(of: p) else { continue }
+                moments += [SafetensorsWriter.Entry(name: p.path + ".exp_avg", tensor: m),
+                            SafetensorsWriter.Entry(name: p.path + ".exp_avg_sq", tensor: v)]
+            }
+        }
+        try SafetensorsWriter.write(moments, to: partial.appendingPathComponent("optimizer.safetensors"))
+        let state = State(step: step, microBatchIndex: microBatchIndex, optimizerStep: adamw?.stepCount ?? step,
+                          configuration: configuration)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(state).write(to: partial.appendingPathComponent("trainer_state.json"), options: .atomic)
+        if fm.fileExists(atPath: url.path) {
+            let old = url.deletingLastPathComponent().appendingPathComponent(url.lastPathComponent + ".old")
+            try? fm.removeItem(at: old)
+            try fm.moveItem(at: url, to: old)
+            try fm.moveItem(at: partial, to: url)
+            try? fm.removeItem(at: old)
+        } else {
+            try fm.moveItem(at: partial, to: url)
+        }
+    }
+
+    /// Restores a checkpoint written by ``saveCheckpoint(to:)`` into this trainer (same model and data).
+    public func resume(from url: URL) throws {
+        let stateURL = url.appendingPathComponent("trainer_state.json")
+        guard let data = FileManager.default.contents(atPath: stateURL.path) else {
+            throw TrainingError.badCheckpoint(path: stateURL.path, reason: "missing")
+        }
+        let state: State
+        do { state = try JSONDecoder().decode(State.self, from: data) } catch {
+            throw TrainingError.badCheckpoint(path: stateURL.path, reason: ModelLoadingError.describe(error))
+        }
+        let weights = try SafetensorsFile(contentsOf: url.appendingPathComponent("trainable.safetensors"))
+        for p in parameters {
+            guard weights.contains(p.path) else {
+                throw TrainingError.badCheckpoint(path: weights.url.path, reason: "no tensor '\(p.path)'")
+            }
+            let value = try weights.tensor(p.path, as: Float.self)
+            guard value.shape == p.shape else {
+                throw TrainingError.badCheckpoint(path: weights.url.path, reason: "'\(p.path)' has shape \(value.shape), expected \(p.shape)")
+            }
+            p.assign(value.converted(to: Float.self))
+        }
+        if let adamw {
+            let moments = try SafetensorsFile(contentsOf: url.appendingPathComponent("optimizer.safetensors"))
+            var restored: [(Parameter<Float>, m: Tensor<Float>, v: Tensor<Float>)] = []
+            for p in parameters where moments.contains(p.path + ".exp_avg") {
+                restored.append((p, try moments.tensor(p.path + ".exp_avg", as: Float.self),
+                                 try moments.tensor(p.path + ".exp_avg_sq", as: Float.self)))
+            }
+            adamw.restore(stepCount: state.optimizerStep, moments: restored)
+        }
+        step = state.step
+        microBatchIndex = state.microBatchIndex
+    }
+}

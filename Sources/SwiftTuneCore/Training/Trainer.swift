@@ -1,0 +1,166 @@
+import Foundation
+
+/// Trains the trainable parameters of a causal language model on tokenized samples.
+///
+/// One optimizer step consumes `gradientAccumulationSteps` micro-batches of `batchSize` units (a unit is a
+/// sample, or with packing a row of samples packed by ``Packing/bestFitDecreasing(_:capacity:)``). The loss of a
+/// step is the mean over all scored tokens of its micro-batches, as transformers computes it, so accumulation and
+/// packing do not change the gradients. Units are visited in a seeded permutation per epoch (file order with
+/// `shuffle == false`); the data stream cycles when `maxSteps` asks for more than the data holds.
+///
+/// The whole state (trainable weights, optimizer moments, step, data position) goes into checkpoints, and
+/// ``resume(from:)`` continues exactly as an uninterrupted run would.
+public final class Trainer {
+    public let model: CausalLanguageModel<Float>
+    public let configuration: TrainingConfiguration
+    public let parameters: [Parameter<Float>]
+    public let totalSteps: Int
+    public internal(set) var step = 0
+    /// Micro-batches consumed so far (the data position).
+    public internal(set) var microBatchIndex = 0
+    public private(set) var history: [TrainingProgress] = []
+
+    let units: [[Sample]]
+    let validation: [Batch]
+    let schedule: LearningRateSchedule
+    let adamw: AdamW<Float>?
+    let sgd: SGD<Float>?
+    var microBatchesPerEpoch: Int { max(1, (units.count + configuration.batchSize - 1) / configuration.batchSize) }
+
+    /// - Parameters:
+    ///   - samples: training samples (already truncated to `maxLength`).
+    ///   - validationSamples: scored by ``validationLoss()``.
+    public init(model: CausalLanguageModel<Float>, samples: [Sample], validationSamples: [Sample] = [],
+                configuration: TrainingConfiguration) throws {
+        guard !samples.isEmpty else { throw TrainingError.noSamples }
+        let vocabulary = model.configuration.vocabularySize
+        for s in samples + validationSamples {
+            if let bad = s.ids.first(where: { $0 < 0 || $0 >= vocabulary }) { throw TrainingError.tokenOutOfRange(bad, vocabulary) }
+        }
+        self.model = model
+        self.configuration = configuration
+        parameters = model.trainableParameters
+        guard !parameters.isEmpty else { throw TrainingError.nothingToTrain }
+        model.gradientCheckpointing = configuration.gradientCheckpointing
+        units = configuration.packing
+            ? Packing.bestFitDecreasing(samples, capacity: configuration.maxLength)
+            : samples.map { [$0] }
+        validation = stride(from: 0, to: validationSamples.count, by: max(1, configuration.batchSize)).map {
+            Batch.padded(Array(validationSamples[$0..<min($0 + configuration.batchSize, validationSamples.count)]))
+        }
+        let perEpoch = max(1, (units.count + configuration.batchSize - 1) / configuration.batchSize)
+        let stepsPerEpoch = Double(perEpoch) / Double(configuration.gradientAccumulationSteps)
+        totalSteps = configuration.maxSteps ?? max(1, Int((stepsPerEpoch * configuration.numTrainEpochs).rounded(.up)))
+        let warmup = configuration.warmupSteps > 0 ? configuration.warmupSteps
+            : Int((configuration.warmupRatio * Double(totalSteps)).rounded(.up))
+        schedule = LearningRateSchedule(kind: configuration.lrScheduler, peak: configuration.learningRate,
+                                        warmupSteps: warmup, totalSteps: totalSteps)
+        switch configuration.optimizer {
+        case .adamw:
+            adamw = AdamW(learningRate: configuration.learningRate, beta1: configuration.adamBeta1,
+                          beta2: configuration.adamBeta2, epsilon: configuration.adamEpsilon,
+                          weightDecay: configuration.weightDecay)
+            sgd = nil
+        case .sgd:
+            sgd = SGD(learningRate: configuration.learningRate, momentum: configuration.sgdMomentum,
+                      weightDecay: configuration.weightDecay)
+            adamw = nil
+        }
+    }
+
+    /// The micro-batch at position `index` of the data stream.
+    func microBatch(_ index: Int) -> Batch {
+        let perEpoch = microBatchesPerEpoch
+        let epoch = index / perEpoch, k = index % perEpoch
+        var order = Array(units.indices)
+        if configuration.shuffle {
+            var rng = RandomGenerator(seed: configuration.seed &+ UInt64(epoch) &* 1_000_003)
+            order.shuffle(using: &rng)
+        }
+        let chosen = order[(k * configuration.batchSize)..<min((k + 1) * configuration.batchSize, order.count)].map { units[$0] }
+        return configuration.packing ? Batch.packed(chosen) : Batch.padded(chosen.map { $0[0] })
+    }
+
+    /// One optimizer step; returns its progress record.
+    @discardableResult
+    public func trainStep(startTime: Date = Date(), tokensSoFar: inout Int) -> TrainingProgress {
+        let batches = (0..<configuration.gradientAccumulationSteps).map { microBatch(microBatchIndex + $0) }
+        let scored = Double(max(1, batches.reduce(0) { $0 + $1.scoredTokenCount }))
+        var loss = 0.0
+        for batch in batches {
+            let l = model.loss(batch.ids, labels: batch.labels, shape: batch.shape, layout: batch.layout, normalizer: scored)
+            l.backward()
+            loss += Double(l.item)
+            tokensSoFar += batch.tokenCount
+        }
+        microBatchIndex += batches.count
+        let norm = configuration.maxGradNorm > 0
+            ? clipGradientNorm(parameters, maxNorm: configuration.maxGradNorm)
+            : clipGradientNorm(parameters, maxNorm: .infinity)
+        let rate = schedule.rate(at: step)
+        if let adamw { adamw.learningRate = rate; adamw.step(parameters) }
+        if let sgd { sgd.learningRate = rate; sgd.step(parameters) }
+        parameters.forEach { $0.zeroGradient() }
+        step += 1
+        let elapsed = Date().timeIntervalSince(startTime)
+        let progress = TrainingProgress(
+            step: step, totalSteps: totalSteps, epoch: Double(microBatchIndex) / Double(microBatchesPerEpoch),
+            loss: loss, learningRate: rate, gradientNorm: norm, tokensPerSecond: Double(tokensSoFar) / max(elapsed, 1e-9),
+            elapsedSeconds: elapsed, estimatedSecondsRemaining: elapsed / Double(max(1, step - startStep)) * Double(totalSteps - step),
+            residentMemoryMB: ProcessMemory.residentMB, validationLoss: nil)
+        history.append(progress)
+        return progress
+    }
+
+    var startStep = 0
+
+    /// Mean loss over the scored tokens of the validation samples (no gradients).
+    public func validationLoss() -> Double? {
+        guard !validation.isEmpty else { return nil }
+        let total = Double(validation.reduce(0) { $0 + $1.scoredTokenCount })
+        return withoutGradients {
+            validation.reduce(0.0) { sum, b in
+                sum + Double(model.loss(b.ids, labels: b.labels, shape: b.shape, layout: b.layout, normalizer: total).item)
+            }
+        }
+    }
+
+    /// Runs until `totalSteps`, reporting after every step; `onCheckpoint` is called every `saveSteps` and at the end
+    /// (and when the caller answers ``TrainingControl/stop``).
+    public func train(onProgress: (TrainingProgress) -> TrainingControl = { _ in .proceed },
+                      onCheckpoint: (Trainer) throws -> Void = { _ in }) throws {
+        let start = Date()
+        startStep = step
+        var tokens = 0
+        while step < totalSteps {
+            var progress = trainStep(startTime: start, tokensSoFar: &tokens)
+            if configuration.evalSteps > 0 && step % configuration.evalSteps == 0 || step == totalSteps {
+                progress.validationLoss = validationLoss()
+                history[history.count - 1] = progress
+            }
+            let control = onProgress(progress)
+            if configuration.saveSteps > 0 && step % configuration.saveSteps == 0 && step < totalSteps || control == .stop {
+                try onCheckpoint(self)
+            }
+            if control == .stop { return }
+        }
+        try onCheckpoint(self)
+    }
+}
+
+/// A training job that cannot start.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case noSamples
+    case nothingToTrain
+    case tokenOutOfRange(Int, Int)
+    case badCheckpoint(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .noSamples: return "the dataset gave no usable samples (all longer than --max-length, or none scored)"
+        case .nothingToTrain: return "the model has no trainable parameters"
+        case let .tokenOutOfRange(id, v): return "token id \(id) outside the model's vocabulary of \(v)"
+        case let .badCheckpoint(path, reason): return "\(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// A snapshot of a running training job, handed to the caller after every optimizer step.
+public struct TrainingProgress: Sendable, Codable {
+    public var step: Int
+    public var totalSteps: Int
+    public var epoch: Double
+    /// Mean loss over the scored tokens of this step's batch.
+    public var loss: Double
+    public var learningRate: Double
+    /// Global gradient norm before clipping.
+    public var gradientNorm: Double
+    public var tokensPerSecond: Double
+    public var elapsedSeconds: Double
+    public var estimatedSecondsRemaining: Double
+    /// Resident memory of the process in MB.
+    public var residentMemoryMB: Double
+    /// Set on steps where validation ran.
+    public var validationLoss: Double?
+}
+
+/// What the caller wants after a progress report.
+public enum TrainingControl: Sendable {
+    case proceed
+    /// Save a checkpoint and stop (Ctrl-C).
+    case stop
+}
+
+enum ProcessMemory {
+    /// Resident set size from /proc/self/statm (0 where unavailable).
+    static var residentMB: Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+    }
+}
