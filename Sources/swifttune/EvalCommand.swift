@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import SwiftTuneCore
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score every row: {\"index\", \"tokens\", \"nll\"} per row (mean next-token NLL, natural log); prints the perplexity.")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "JSONL rows: {\"input_ids\", \"labels\"?}, text or messages.") var dataset: String
+    @Option(help: "Output JSONL.") var output: String
+
+    func run() throws {
+        let tokenizer = try modelOptions.loadTokenizer()
+        let model = try modelOptions.loadModel()
+        let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset))
+        var writer = JSONLWriter(path: output)
+        var totalNLL = 0.0, totalTokens = 0
+        for (i, entry) in data.rows.enumerated() {
+            let sample: Sample
+            switch entry.row {
+            case let .tokenized(ids, labels): sample = Sample(ids: ids, labels: labels ?? ids)
+            case let .text(text): let ids = tokenizer.encode(text); sample = Sample(ids: ids, labels: ids)
+            default:
+                let chat = try tokenizer.encodeChat((entry.row.conversation ?? []).map { ChatMessage(role: $0.role, content: $0.content) })
+                sample = Sample(ids: chat.ids, labels: chat.labels())
+            }
+            if let bad = sample.ids.first(where: { $0 < 0 || $0 >= model.configuration.vocabularySize }) {
+                throw CommandError("\(dataset):\(entry.line): token id \(bad) outside the vocabulary of \(model.configuration.vocabularySize)")
+            }
+            let scored = sample.scoredTokenCount
+            var nll = Double.nan
+            if scored > 0 {
+                nll = Double(withoutGradients {
+                    model.loss(sample.ids, labels: sample.labels, shape: [1, sample.ids.count]).item
+                })
+                totalNLL += nll * Double(scored)
+                totalTokens += scored
+            }
+            try writer.append(["index": i, "tokens": scored, "nll": scored > 0 ? nll as Any : NSNull()])
+            Console.bar(i + 1, data.rows.count, "")
+        }
+        try writer.finish()
+        Console.status("\n")
+        let mean = totalNLL / Double(max(totalTokens, 1))
+        print(String(format: "scored tokens: %d  mean nll: %.6f  perplexity: %.4f", totalTokens, mean, Foundation.exp(mean)))
+    }
+}

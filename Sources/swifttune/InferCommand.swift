@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import SwiftTuneCore
+
+struct InferCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Generate for every row ({\"input_ids\"}, {\"messages\"} or {\"query\"}), or chat interactively without --dataset.")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "Input JSONL; without it, an interactive chat.") var dataset: String?
+    @Option(help: "Output JSONL: {\"index\", \"output_ids\", \"response\"}.") var output: String?
+    @Option(help: "Most new tokens per row.") var maxNewTokens = 256
+    @Option(help: "Sampling temperature; 0 is greedy.") var temperature = 0.0
+    @Option(help: "Keep the k most likely tokens (0 = all).") var topK = 0
+    @Option(help: "Nucleus sampling mass (1 = all).") var topP = 1.0
+    @Option(help: "Repetition penalty (1 = none).") var repetitionPenalty = 1.0
+    @Option(help: "Sampling seed.") var seed: UInt64 = 0
+    @Option(help: "Rows generated together.") var batchSize = 8
+
+    func validate() throws {
+        if dataset != nil && output == nil { throw ValidationError("--dataset needs --output") }
+        if temperature < 0 || topP <= 0 || topP > 1 || topK < 0 || maxNewTokens < 0 {
+            throw ValidationError("need temperature ≥ 0, 0 < top-p ≤ 1, top-k ≥ 0, max-new-tokens ≥ 0")
+        }
+    }
+
+    var sampling: SamplingOptions {
+        SamplingOptions(temperature: temperature, topK: topK, topP: topP, repetitionPenalty: repetitionPenalty, seed: seed)
+    }
+
+    func run() throws {
+        let tokenizer = try modelOptions.loadTokenizer()
+        let model = try modelOptions.loadModel()
+        var stops = Set(model.configuration.endOfSequenceTokenIDs)
+        if let eos = tokenizer.eosTokenID { stops.insert(eos) }
+        guard let dataset, let output else { return try chat(model: model, tokenizer: tokenizer, stops: stops) }
+        let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset))
+        let prompts = try data.rows.map { entry -> [Int] in
+            let ids = try PromptRow.tokens(entry.row, tokenizer: tokenizer, forGeneration: true)
+            guard !ids.isEmpty else { throw CommandError("\(dataset):\(entry.line): empty prompt") }
+            if let bad = ids.first(where: { $0 < 0 || $0 >= model.configuration.vocabularySize }) {
+                throw CommandError("\(dataset):\(entry.line): token id \(bad) outside the vocabulary")
+            }
+            return ids
+        }
+        var writer = JSONLWriter(path: output)
+        for start in stride(from: 0, to: prompts.count, by: batchSize) {
+            let chunk = Array(prompts[start..<min(start + batchSize, prompts.count)])
+            var options = sampling
+            options.seed = seed &+ UInt64(start)
+            let results = model.generate(prompts: chunk, maxNewTokens: maxNewTokens, sampling: options, stopTokens: stops)
+            for (k, ids) in results.enumerated() {
+                let text = tokenizer.decode(ids.filter { !stops.contains($0) }, skipSpecialTokens: true)
+                try writer.append(["index": start + k, "output_ids": ids, "response": text])
+            }
+            Console.bar(min(start + batchSize, prompts.count), prompts.count, "rows")
+        }
+        Console.status("\n")
+        try writer.finish()
+    }
+
+    func chat(model: CausalLanguageModel<Float>, tokenizer: Tokenizer, stops: Set<Int>) throws {
+        var messages: [ChatMessage] = []
+        print("SwiftTune chat (empty line or Ctrl-D to quit)")
+        while true {
+            print("> ", terminator: "")
+            guard let line = readLine(), !line.isEmpty else { return }
+            messages.append(.user(line))
+            let prompt = try tokenizer.encodeChat(messages, addGenerationPrompt: true).ids
+            var generated: [Int] = []
+            var printed = ""
+            _ = model.generate(prompts: [prompt], maxNewTokens: maxNewTokens, sampling: sampling, stopTokens: stops) { _, token in
+                if !stops.contains(token) { generated.append(token) }
+                let text = tokenizer.decode(generated, skipSpecialTokens: true)
+                if text.hasPrefix(printed) { print(text.dropFirst(printed.count), terminator: ""); printed = text }
+                fflush(stdout)
+                return true
+            }
+            print()
+            messages.append(.assistant(printed))
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import SwiftTuneCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Set by the SIGINT handler; the training loop checks it after every step.
+nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
+
+/// Runs `pt` / `sft`: load, attach the tuner, encode data, train with a progress bar, save.
+struct TrainingJob {
+    let options: TrainOptions
+    let scope: LossScope
+
+    func run() throws {
+        if let threads = options.threads { Runtime.threadCount = threads }
+        let modelURL = URL(fileURLWithPath: options.model)
+        let outputURL = URL(fileURLWithPath: options.output)
+        let tokenizer = try Tokenizer(directory: modelURL)
+        let folder = try ModelFolder(modelURL)
+        let model = try folder.load(Float.self)
+        let tuner = try ModelTransforms.attachTuner(to: model, options: options)
+        let encoder = SampleEncoder(tokenizer: tokenizer, scope: scope, maxLength: options.maxLength,
+                                    truncation: TruncationStrategy(rawValue: options.truncationStrategy)!)
+        let train = try encode(options.dataset, encoder)
+        let validation = try options.valDataset.map { try encode($0, encoder) } ?? []
+        let configuration = options.trainingConfiguration
+        let trainer = try Trainer(model: model, samples: train, validationSamples: validation, configuration: configuration)
+        let trainable = trainer.parameters.reduce(0) { $0 + $1.value.count }
+        print("model \(folder.configuration.architecture.rawValue): \(model.parameterCount) parameters, "
+              + "\(trainable) trainable (\(options.tuner)\(options.quantize.map { " over \($0)" } ?? "")); "
+              + "\(train.count) samples → \(trainer.totalSteps) steps; \(Runtime.threadCount) threads")
+        if let checkpoint = options.resumeFromCheckpoint {
+            try trainer.resume(from: URL(fileURLWithPath: checkpoint))
+            print("resumed at step \(trainer.step) from \(checkpoint)")
+        }
+        try FileManager.default.createDirectory(at: outputURL, withIntermediateDirectories: true)
+        signal(SIGINT) { _ in interruptRequested = 1 }
+        var log = JSONLWriter(path: outputURL.appendingPathComponent("logging.jsonl").path)
+        let initialValidation = trainer.validationLoss()
+        if let initialValidation { print(String(format: "validation loss before training: %.4f", initialValidation)) }
+        try trainer.train(onProgress: { p in
+            try? log.append(["step": p.step, "loss": p.loss, "learning_rate": p.learningRate, "grad_norm": p.gradientNorm,
+                             "epoch": p.epoch, "tokens_per_second": p.tokensPerSecond, "elapsed_seconds": p.elapsedSeconds,
+                             "memory_mb": p.residentMemoryMB, "val_loss": p.validationLoss as Any? ?? NSNull()])
+            try? log.finish()
+            Console.bar(p.step, p.totalSteps, String(format: "loss %.4f  lr %.2e  %.0f tok/s  ETA %@  %.0f MB%@",
+                p.loss, p.learningRate, p.tokensPerSecond, Self.duration(p.estimatedSecondsRemaining), p.residentMemoryMB,
+                p.validationLoss.map { String(format: "  val %.4f", $0) } ?? ""))
+            return interruptRequested != 0 ? .stop : .proceed
+        }, onCheckpoint: { t in
+            let url = outputURL.appendingPathComponent("checkpoint-\(t.step)")
+            try t.saveCheckpoint(to: url)
+        })
+        Console.status("\n")
+        if interruptRequested != 0 {
+            print("interrupted: checkpoint saved at \(outputURL.appendingPathComponent("checkpoint-\(trainer.step)").path)")
+            return
+        }
+        try ModelTransforms.saveResult(model: model, tuner: tuner, folder: folder, to: outputURL)
+        try LossCurve.write(trainer.history, to: outputURL.appendingPathComponent("loss.svg"))
+        if let last = trainer.history.last?.validationLoss {
+            print(String(format: "validation loss after training: %.4f", last))
+        }
+        print("saved \(options.tuner == "full" ? "model" : "adapter") to \(outputURL.path)")
+    }
+
+    func encode(_ path: String, _ encoder: SampleEncoder) throws -> [Sample] {
+        let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: path), skipBadRows: options.skipBadRows)
+        for problem in data.skipped { Console.status("skipped \(problem)\n") }
+        var samples: [Sample] = []
+        var dropped = 0
+        for entry in data.rows {
+            do {
+                if let s = try encoder.encode(entry.row) { samples.append(s) } else { dropped += 1 }
+            } catch {
+                throw CommandError("\(path):\(entry.line): \(error)")
+            }
+        }
+        if dropped > 0 || !data.skipped.isEmpty {
+            Console.status("\(path): \(samples.count) samples, \(dropped) dropped (too long or nothing scored), \(data.skipped.count) malformed rows skipped\n")
+        }
+        return samples
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        let s = Int(seconds)
+        return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+    }
+}
+
+/// The loss curve as an SVG line chart (training loss per step, validation loss as dots).
+enum LossCurve {
+    static func write(_ history: [TrainingProgress], to url: URL) throws {
+        guard !history.isEmpty else { return }
+        let (w, h, m) = (640.0, 360.0, 48.0)
+        let losses = history.map(\.loss) + history.compactMap(\.validationLoss)
+        let (lo, hi) = (losses.min()!, max(losses.max()!, losses.min()! + 1e-9))
+        let steps = Double(max(history.last!.step, 1))
+        func x(_ s: Int) -> Double { m + (w - 2 * m) * Double(s) / steps }
+        func y(_ v: Double) -> Double { h - m - (h - 2 * m) * (v - lo) / (hi - lo) }
+        let points = history.map { String(format: "%.1f,%.1f", x($0.step), y($0.loss)) }.joined(separator: " ")
+        let dots = history.compactMap { p in p.validationLoss.map { String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#d62728\"/>", x(p.step), y($0)) } }.joined()
+        let svg = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(w))" height="\(Int(h))" font-family="sans-serif" font-size="12">
+        <rect width="100%" height="100%" fill="white"/>
+        <line x1="\(m)" y1="\(h - m)" x2="\(w - m)" y2="\(h - m)" stroke="black"/><line x1="\(m)" y1="\(m)" x2="\(m)" y2="\(h - m)" stroke="black"/>
+        <text x="\(w / 2)" y="\(h - 12)" text-anchor="middle">step (\(history.last!.step))</text>
+        <text x="\(m)" y="\(m - 8)">\(String(format: "loss %.3f", hi))</text><text x="\(m)" y="\(h - m + 16)">\(String(format: "%.3f", lo))</text>
+        <polyline fill="none" stroke="#1f77b4" stroke-width="2" points="\(points)"/>\(dots)
+        <text x="\(w - m)" y="\(m - 8)" text-anchor="end" fill="#1f77b4">train loss</text><text x="\(w - m)" y="\(m + 8)" text-anchor="end" fill="#d62728">● validation</text>
+        </svg>
+        """
+        try Data(svg.utf8).write(to: url, options: .atomic)
+    }
+}
