@@ -8,7 +8,7 @@ struct SwiftTuneCommand: ParsableCommand {
         commandName: "swifttune",
         abstract: "Fine-tune and run small language models on the CPU, in Swift.",
         subcommands: [PretrainCommand.self, SFTCommand.self, InferCommand.self, EvalCommand.self, TokenizeCommand.self,
-                      ExportCommand.self, DemoCommand.self]
+                      ExportCommand.self, InitCommand.self, DemoCommand.self]
     )
 
     /// Expands `--config FILE` into options before parsing, so a file can hold any option and the command line

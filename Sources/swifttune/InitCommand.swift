@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import SwiftTuneCore
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Write a randomly initialised model folder from a config.json and a tokenizer (to pretrain from scratch).")
+
+    @Option(help: "A Hugging Face config.json.") var modelConfig: String
+    @Option(help: "A folder with tokenizer.json (copied into the output).") var tokenizer: String
+    @Option(help: "Output model folder.") var output: String
+    @Option(help: "Weight dtype: F32, F16 or BF16.") var dtype = "BF16"
+    @Option var seed: UInt64 = 0
+
+    func run() throws {
+        guard let storage = SafetensorsDType(rawValue: dtype), storage.isConvertibleFloatingPoint else {
+            throw CommandError("--dtype must be F32, F16 or BF16")
+        }
+        guard let data = FileManager.default.contents(atPath: modelConfig) else { throw CommandError("\(modelConfig): cannot read") }
+        let configuration: ModelConfiguration
+        do { configuration = try JSONDecoder().decode(ModelConfiguration.self, from: data) } catch {
+            throw CommandError("\(modelConfig): \(error)")
+        }
+        let model = CausalLanguageModel<Float>(configuration: configuration, seed: seed)
+        try model.save(to: URL(fileURLWithPath: output), dtype: storage, tokenizerSource: URL(fileURLWithPath: tokenizer))
+        print("wrote \(model.parameterCount) parameters to \(output)")
+    }
+}
