@@ -14,13 +14,19 @@ struct ExportCommand: ParsableCommand {
     func validate() throws {
         if mergeLora && modelOptions.adapters == nil { throw ValidationError("--merge-lora needs --adapters") }
         if modelOptions.adapters != nil && !mergeLora { throw ValidationError("pass --merge-lora to merge --adapters") }
+        if modelOptions.quantize != nil {
+            throw ValidationError("--quantize nf4 export (bitsandbytes' serialized layout) is not implemented yet; export the merged model and let transformers quantize it on load")
+        }
     }
 
     func run() throws {
         let folder = try ModelFolder(modelOptions.folderURL)
         let model = try folder.load(Float.self)
-        try ModelTransforms.apply(to: model, adapters: modelOptions.adapters.map { URL(fileURLWithPath: $0) },
-                                  quantize: modelOptions.quantize)
+        if let adapters = modelOptions.adapters {
+            // A QLoRA adapter merges into the unquantized base, as ms-swift does.
+            try model.loadLoRAAdapter(from: URL(fileURLWithPath: adapters), trainable: false)
+            try model.mergeAndUnloadLoRA()
+        }
         try model.save(to: URL(fileURLWithPath: output), dtype: folder.storageDType, tokenizerSource: folder.url)
         print("exported to \(output)")
     }

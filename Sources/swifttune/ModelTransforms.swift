@@ -5,27 +5,50 @@ import SwiftTuneCore
 enum ModelTransforms {
     enum Tuner {
         case full
+        case adapter(LoRAConfiguration)
     }
 
-    /// For `infer` / `eval`: apply `--quantize nf4` and `--adapters DIR`.
+    /// For `infer` / `eval` / `export`: `--quantize nf4` (the frozen base), then `--adapters DIR` (PEFT folder).
     static func apply(to model: CausalLanguageModel<Float>, adapters: URL?, quantize: String?) throws {
-        if quantize != nil || adapters != nil {
-            throw CommandError("--adapters and --quantize are not available in this build")
-        }
+        if quantize == "nf4" { model.quantizeNF4() }
+        if let adapters { try model.loadLoRAAdapter(from: adapters, trainable: false) }
     }
 
     /// For `pt` / `sft`: make the right parameters trainable.
     static func attachTuner(to model: CausalLanguageModel<Float>, options: TrainOptions) throws -> Tuner {
-        guard options.tuner == "full", options.quantize == nil, options.adapters == nil else {
-            throw CommandError("--tuner \(options.tuner) is not available in this build")
+        if options.tuner == "full" {
+            guard options.adapters == nil else { throw CommandError("--adapters continues an adapter run; it needs --tuner lora or dora") }
+            model.parameters.forEach { $0.isTrainable = true }
+            return .full
         }
-        return .full
+        if options.quantize == "nf4" { model.quantizeNF4() }
+        if let adapters = options.adapters {
+            let url = URL(fileURLWithPath: adapters)
+            let configuration = try PEFTAdapterFolder.readConfiguration(in: url)
+            try model.loadLoRAAdapter(from: url, trainable: true)
+            return .adapter(configuration)
+        }
+        let targets: LoRAConfiguration.TargetModules = options.targetModules == "all-linear" ? .allLinear
+            : .names(options.targetModules.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let configuration = LoRAConfiguration(rank: options.loraRank, alpha: options.loraAlpha, dropout: options.loraDropout,
+                                              targetModules: targets, useRSLoRA: options.useRslora,
+                                              useDoRA: options.tuner == "dora", baseModelNameOrPath: options.model)
+        try model.applyLoRA(configuration, seed: options.seed)
+        return .adapter(configuration)
+    }
+
+    static func prepareTraining(_ model: CausalLanguageModel<Float>, trainer: Trainer) {
+        model.setLoRATraining(true)
+        trainer.willRunMicroBatch = { index in model.setLoRADropoutStep(UInt64(index)) }
     }
 
     static func saveResult(model: CausalLanguageModel<Float>, tuner: Tuner, folder: ModelFolder, to url: URL) throws {
+        model.setLoRATraining(false)
         switch tuner {
         case .full:
             try model.save(to: url, dtype: folder.storageDType, tokenizerSource: folder.url)
+        case let .adapter(configuration):
+            try model.saveLoRAAdapter(configuration, to: url)
         }
     }
 }

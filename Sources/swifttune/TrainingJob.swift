@@ -26,6 +26,7 @@ struct TrainingJob {
         let validation = try options.valDataset.map { try encode($0, encoder) } ?? []
         let configuration = options.trainingConfiguration
         let trainer = try Trainer(model: model, samples: train, validationSamples: validation, configuration: configuration)
+        ModelTransforms.prepareTraining(model, trainer: trainer)
         let trainable = trainer.parameters.reduce(0) { $0 + $1.value.count }
         print("model \(folder.configuration.architecture.rawValue): \(model.parameterCount) parameters, "
               + "\(trainable) trainable (\(options.tuner)\(options.quantize.map { " over \($0)" } ?? "")); "

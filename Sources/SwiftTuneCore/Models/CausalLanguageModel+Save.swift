@@ -3,7 +3,8 @@ import Foundation
 extension CausalLanguageModel {
     /// Writes a complete Hugging Face model folder: `config.json`, `model.safetensors` (weights in `dtype`,
     /// Hugging Face key names, no `lm_head.weight` when tied), `generation_config.json`, and the tokenizer files
-    /// copied from `tokenizerSource`. The folder is assembled under a temporary name and renamed into place.
+    /// copied from `tokenizerSource`. The files are assembled in a temporary folder and renamed into place (other files already in the
+    /// destination folder, such as training logs, are kept).
     public func save(to url: URL, dtype: SafetensorsDType = .float32, tokenizerSource: URL? = nil) throws {
         let fm = FileManager.default
         let partial = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
@@ -30,8 +31,18 @@ extension CausalLanguageModel {
                 if fm.fileExists(atPath: source.path) { try fm.copyItem(at: source, to: partial.appendingPathComponent(name)) }
             }
         }
-        if fm.fileExists(atPath: url.path) { try fm.removeItem(at: url) }
-        try fm.moveItem(at: partial, to: url)
+        if fm.fileExists(atPath: url.path) {
+            // Keep what else the folder holds (training logs, checkpoints); replace the model's files one by one,
+            // each by a rename.
+            for name in try fm.contentsOfDirectory(atPath: partial.path) {
+                let destination = url.appendingPathComponent(name)
+                if fm.fileExists(atPath: destination.path) { try fm.removeItem(at: destination) }
+                try fm.moveItem(at: partial.appendingPathComponent(name), to: destination)
+            }
+            try fm.removeItem(at: partial)
+        } else {
+            try fm.moveItem(at: partial, to: url)
+        }
     }
 
     /// Every weight under its Hugging Face name, dense (adapters merged away only if the caller merged them;

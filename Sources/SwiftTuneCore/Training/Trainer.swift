@@ -19,6 +19,9 @@ public final class Trainer {
     /// Micro-batches consumed so far (the data position).
     public internal(set) var microBatchIndex = 0
     public private(set) var history: [TrainingProgress] = []
+    /// Called with the data-stream position before each micro-batch's forward pass (e.g. to key adapter dropout
+    /// masks to the position, which keeps resumed runs bit-identical).
+    public var willRunMicroBatch: ((Int) -> Void)?
 
     let units: [[Sample]]
     let validation: [Batch]
@@ -87,7 +90,8 @@ public final class Trainer {
         let batches = (0..<configuration.gradientAccumulationSteps).map { microBatch(microBatchIndex + $0) }
         let scored = Double(max(1, batches.reduce(0) { $0 + $1.scoredTokenCount }))
         var loss = 0.0
-        for batch in batches {
+        for (offset, batch) in batches.enumerated() {
+            willRunMicroBatch?(microBatchIndex + offset)
             let l = model.loss(batch.ids, labels: batch.labels, shape: batch.shape, layout: batch.layout, normalizer: scored)
             l.backward()
             loss += Double(l.item)

@@ -1,0 +1,27 @@
+extension CausalLanguageModel where Scalar == Float {
+    /// Replaces every decoder projection (`q_proj`, `k_proj`, `v_proj`, `o_proj`, `gate_proj`, `up_proj`,
+    /// `down_proj`) by an ``NF4Linear`` — what transformers does with `BitsAndBytesConfig(load_in_4bit=True,
+    /// bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=doubleQuantization)`: the embeddings, the norms and
+    /// `lm_head` stay in float32. Biases stay float32 parameters with their trainability unchanged.
+    ///
+    /// Quantize before adding adapters (QLoRA): a projection that is not a plain ``Linear`` (already NF4, or an
+    /// adapter) is left as it is.
+    ///
+    /// ```swift
+    /// let model = try CausalLanguageModel<Float>.load(from: folder)
+    /// model.quantizeNF4()          // 4.5 bits per projection weight instead of 32
+    /// ```
+    /// - Returns: the paths of the projections that were quantized, in layer order.
+    @discardableResult
+    public func quantizeNF4(doubleQuantization: Bool = true) -> [String] {
+        var quantized: [String] = []
+        for layer in layers {
+            for name in ProjectionName.allCases {
+                guard let dense = layer.projection(name) as? Linear<Float> else { continue }
+                layer.replaceProjection(name, with: NF4Linear(quantizing: dense, doubleQuantization: doubleQuantization))
+                quantized.append(dense.path)
+            }
+        }
+        return quantized
+    }
+}
