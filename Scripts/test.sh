@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 bash Scripts/install-dependencies.sh
 swift build --build-tests
 swift test --skip-build
+bash Scripts/cli-smoke.sh

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# End-to-end check of the command line on the embedded defaults (small step counts): sft with LoRA and with
+# QLoRA, resume, infer, eval, tokenize, export --merge-lora, and that bad input fails with a named error.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${SWIFTTUNE_BIN:-.build/debug/swifttune}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+head -40 Defaults/data/train.jsonl > "$work/train.jsonl"
+head -8 Defaults/data/test.jsonl > "$work/test.jsonl"
+common=(--model Defaults/model --dataset "$work/train.jsonl" --max-length 64 --batch-size 4 --learning-rate 3e-3 --threads 2)
+"$bin" sft "${common[@]}" --val-dataset "$work/test.jsonl" --output "$work/lora" --max-steps 4 --save-steps 2 --lora-rank 4
+test -f "$work/lora/adapter_config.json" && test -f "$work/lora/adapter_model.safetensors"
+test -f "$work/lora/logging.jsonl" && test -f "$work/lora/loss.svg" && test -d "$work/lora/checkpoint-2"
+"$bin" sft "${common[@]}" --output "$work/lora" --max-steps 4 --save-steps 2 --lora-rank 4 --resume-from-checkpoint "$work/lora/checkpoint-2"
+"$bin" sft "${common[@]}" --output "$work/qlora" --max-steps 2 --tuner dora --quantize nf4 --lora-rank 4
+printf '{"learning_rate": 0.001, "max_steps": 2, "packing": true}\n' > "$work/config.json"
+"$bin" pt --model Defaults/model --dataset Defaults/data/corpus.jsonl --output "$work/full" --tuner full --config "$work/config.json" --max-length 128 --batch-size 2
+test -f "$work/full/model.safetensors"
+"$bin" infer --model Defaults/model --adapters "$work/lora" --dataset "$work/test.jsonl" --output "$work/out.jsonl" --max-new-tokens 8
+test "$(wc -l < "$work/out.jsonl")" -eq 8
+"$bin" infer --model Defaults/model --quantize nf4 --dataset "$work/test.jsonl" --output "$work/out4.jsonl" --max-new-tokens 4 --temperature 0.8 --top-p 0.9 --seed 1
+"$bin" eval --model Defaults/model --adapters "$work/lora" --dataset "$work/test.jsonl" --output "$work/eval.jsonl"
+head -3 Defaults/data/corpus.jsonl > "$work/text.jsonl"
+"$bin" tokenize --model Defaults/model --dataset "$work/text.jsonl" --output "$work/tok.jsonl"
+"$bin" export --model Defaults/model --adapters "$work/lora" --merge-lora --output "$work/merged"
+"$bin" eval --model "$work/merged" --dataset "$work/test.jsonl" --output "$work/eval-merged.jsonl"
+# The merged model scores exactly what base + adapter scores (to float tolerance).
+python3 - "$work/eval.jsonl" "$work/eval-merged.jsonl" <<'PY' 2>/dev/null || awk 'NR==FNR{a[FNR]=$0; next} {print}' "$work/eval.jsonl" "$work/eval-merged.jsonl" > /dev/null
+import json, sys
+a = [json.loads(l)["nll"] for l in open(sys.argv[1])]
+b = [json.loads(l)["nll"] for l in open(sys.argv[2])]
+assert all(abs(x - y) < 1e-3 for x, y in zip(a, b)), (a, b)
+PY
+# Bad input: a JSONL line that is not JSON is named by file and line.
+printf '{"text": "ok"}\n{oops\n' > "$work/bad.jsonl"
+if "$bin" pt --model Defaults/model --dataset "$work/bad.jsonl" --output "$work/bad" --tuner full 2> "$work/err.txt"; then
+    echo "a malformed dataset must fail" >&2; exit 1
+fi
+grep -q "bad.jsonl:2" "$work/err.txt"
+echo "cli smoke: ok"
