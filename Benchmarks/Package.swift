@@ -6,6 +6,7 @@
 //     cd Benchmarks
 //     swift package --allow-writing-to-package-directory benchmark          # ordo-one/benchmark suites
 //     ./compare-limits.sh                                                   # side by side with limits.c
+//     ./compare-torch.sh                                                    # smol shape vs PyTorch (smol-report)
 //
 // Layout (what ordo-one/benchmark's plugin expects): one executable target per area under
 // `Benchmarks/<Area>/`, each using the `BenchmarkPlugin` build plugin. Workload definitions live in the
@@ -46,6 +47,13 @@ let package = Package(
             name: "foundation-report",
             dependencies: ["FoundationWorkloads", "CBenchBLAS"],
             path: "Sources/foundation-report",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        // SmolLM-135M shape, the same four workloads as shared/anchors/torch_anchor.py (compare-torch.sh).
+        .executableTarget(
+            name: "smol-report",
+            dependencies: [.product(name: "SwiftTuneCore", package: "SwiftTune")],
+            path: "Sources/smol-report",
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // MARK: - ordo-one/benchmark suites (one per area)

@@ -10,14 +10,17 @@
 //   run untimed-by-the-suite just before each measured iteration, and `ours/raw ‰` (1000 = parity; goal ≥ 950).
 // - `peak RSS (MB)` / `peak RSS Δ (MB)` (Linux): the resident high-water mark during the call, reset before it
 //   through /proc/self/clear_refs, absolute and above the resident size at the start of the call.
-// The built-in `.peakMemoryResident` metrics are deliberately not used: they sample /proc from a background
-// thread every 10 ms, and on a 2-core machine that thread competes with the two compute threads (OpenBLAS and
-// CKernels each use one per core) and halved the measured GFLOP/s and GB/s here.
+// The built-in `.peakMemoryResident` metrics are left out by default: they sample /proc from a background thread
+// every 10 ms, a third busy thread on a 2-core machine where OpenBLAS and CKernels use one compute thread per core
+// (seen at ~40% of a core in `top`; in A/B runs its cost was within the noise, 0–15%). Set
+// FOUNDATION_BENCH_OS_SAMPLING=1 to add them back.
 // The workloads themselves are in Sources/FoundationWorkloads (shared with `foundation-report`).
 import Benchmark
 import FoundationWorkloads
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 enum FoundationMetric {
@@ -40,7 +43,8 @@ enum ResidentMemory {
         while fgets(&line, Int32(line.count), file) != nil {
             let text = String(cString: line)
             if text.hasPrefix(name + ":") {
-                return Int(text.dropFirst(name.count + 1).split(separator: " ").first ?? "")
+                return text.dropFirst(name.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first
+                    .flatMap { Int($0) }
             }
         }
         return nil
@@ -71,10 +75,14 @@ final class InstanceBox {
 }
 
 let benchmarks: @Sendable () -> Void = {
-    let common: [BenchmarkMetric] = [
+    var common: [BenchmarkMetric] = [
         .wallClock, .cpuTotal, .mallocCountTotal, .mallocBytesCount,
         FoundationMetric.peakRSS, FoundationMetric.peakRSSDelta,
     ]
+    // FOUNDATION_BENCH_OS_SAMPLING=1 adds the library's sampled metrics (and its sampling thread) back.
+    if getenv("FOUNDATION_BENCH_OS_SAMPLING") != nil {
+        common += [.peakMemoryResident, .peakMemoryResidentDelta]
+    }
 
     for workload in FoundationWorkloads.all {
         let box = InstanceBox()

@@ -120,6 +120,8 @@ struct Timing {
     var ours: [Double] = []
     /// Minor page faults (process-wide) during each timed call of ours.
     var faults: [Double] = []
+    /// The same for the reference (raw sgemm) calls.
+    var referenceFaults: [Double] = []
     var reference: [Double] = []
 
     static func best(_ xs: [Double]) -> Double { xs.min() ?? .nan }
@@ -157,11 +159,17 @@ func measure(_ workload: Workload, options: Options) -> Timing {
     var rep = 0
     while rep < options.maxReps && (rep < options.minReps || monotonicSeconds() < deadline) {
         instance.prepare()
-        if let reference = instance.reference, rep % 2 == 0 { timing.reference.append(time(reference)) }
+        func runReference() {
+            guard let reference = instance.reference else { return }
+            let faultsBefore = minorFaults()
+            timing.reference.append(time(reference))
+            timing.referenceFaults.append(Double(minorFaults() - faultsBefore))
+        }
+        if rep % 2 == 0 { runReference() }
         let faultsBefore = minorFaults()
         timing.ours.append(time(instance.run))
         timing.faults.append(Double(minorFaults() - faultsBefore))
-        if let reference = instance.reference, rep % 2 == 1 { timing.reference.append(time(reference)) }
+        if rep % 2 == 1 { runReference() }
         rep += 1
     }
     instance.prepare()   // release the last result before the next workload allocates
@@ -182,6 +190,18 @@ if let file = options.limitsFile {
 let sgemmPeak = options.sgemmPeak ?? limits.sgemmPeak
 let triad = options.triad ?? limits.bestTriad
 let environment = ProcessInfo.processInfo.environment
+/// SCHED_FIFO when run through `chrt -f` (compare-limits.sh with REALTIME=1).
+var schedulerName: String {
+    #if os(Linux)
+    switch sched_getscheduler(0) {
+    case SCHED_FIFO: return "SCHED_FIFO"
+    case SCHED_RR: return "SCHED_RR"
+    default: return "normal"
+    }
+    #else
+    return "normal"
+    #endif
+}
 
 emit([
     ("area", .string("Foundation")), ("kind", .string("context")),
@@ -189,6 +209,7 @@ emit([
     ("cpus", .int(ProcessInfo.processInfo.activeProcessorCount)),
     ("loadavg", (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))
         .map { .string($0.split(separator: " ").prefix(3).joined(separator: " ")) } ?? .null),
+    ("scheduler", .string(schedulerName)),
     ("OMP_NUM_THREADS", environment["OMP_NUM_THREADS"].map { .string($0) } ?? .null),
     ("openblas_threads", .int(openBLASThreads)), ("openblas_core", .string(openBLASCore)),
     ("limits_openblas_threads", limits.openBLASThreads.map { .int($0) } ?? .null),
@@ -222,6 +243,7 @@ for workload in FoundationWorkloads.all {
             ("gflop", .number(flops / 1e9, 3)),
             ("gflops", .number(rate, 1)), ("gflops_median", .number(rateMedian, 1)),
             ("raw_sgemm_gflops", .number(raw, 1)), ("raw_sgemm_gflops_median", .number(rawMedian, 1)),
+            ("raw_page_faults_median", .number(Timing.median(timing.referenceFaults), 0)),
             ("ours_over_raw", .number(ratio, 3)),
             ("limits_sgemm_gflops", optionalNumber(limitsSameShape, 1)),
             ("ours_over_limits_sgemm", optionalNumber(limitsSameShape.map { rate / $0 }, 3)),
