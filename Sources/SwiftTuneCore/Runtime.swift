@@ -10,6 +10,13 @@ public enum Runtime {
         }
     }
 
+    /// Bytes of freed large tensor buffers kept for reuse (default 1 GiB, or `SWIFTTUNE_BUFFER_CACHE_MB`);
+    /// reuse avoids a page fault per 4 KiB on every large temporary. Setting it drops what is cached.
+    public static var bufferCacheBytes: Int {
+        get { BufferCache.capacity }
+        set { BufferCache.drain(); BufferCache.capacity = max(0, newValue) }
+    }
+
     /// Whether CKernels uses its AVX2/FMA paths on this CPU.
     public static var usesVectorKernels: Bool { Kernels.hasFastPaths }
 }

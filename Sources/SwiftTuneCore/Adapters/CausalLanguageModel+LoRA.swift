@@ -9,8 +9,10 @@ extension CausalLanguageModel {
     /// the embeddings are never adapted. Afterwards ``Layer/trainableParameters`` yields only the adapters' A, B
     /// (and m).
     ///
-    /// - Parameter seed: adapter k (in layer order, then q, k, v, o, gate, up, down) draws from the stream of the
-    ///   k-th value of `RandomGenerator(seed: seed)`.
+    /// - Parameters:
+    ///   - configuration: rank, α, targets, layers, DoRA, dropout and initialisation of the adapters.
+    ///   - seed: adapter k (in layer order, then q, k, v, o, gate, up, down) draws from the stream of the
+    ///     k-th value of `RandomGenerator(seed: seed)`.
     /// - Returns: the new adapters, in that order.
     /// - Throws: ``LoRAError`` for an invalid configuration, a configuration that targets nothing, a model that
     ///   already has adapters, or PiSSA on a non-dense base.

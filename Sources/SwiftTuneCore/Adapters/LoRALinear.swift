@@ -67,6 +67,7 @@ public final class LoRALinear<Scalar: TensorScalar>: LinearLayer {
     /// Wraps `base`, freezing its parameters, and initialises A and B (and m) as `configuration` says.
     ///
     /// - Parameters:
+    ///   - base: the projection to adapt: a dense ``Linear`` or another ``LinearLayer`` such as ``NF4Linear``.
     ///   - configuration: rank, α, rsLoRA, DoRA, dropout and ``LoRAConfiguration/Initialization``.
     ///   - seed: the random stream for A (and B with ``LoRAConfiguration/Initialization/linearDefault``) and for
     ///     dropout masks.

@@ -67,8 +67,10 @@ extension CausalLanguageModel {
     /// Every key and shape is checked before the model is changed. A PiSSA adapter is loaded as saved: the base
     /// weights are not decomposed again (PEFT's advice is to convert PiSSA adapters to plain LoRA before sharing).
     ///
-    /// - Parameter trainable: `false` (PEFT's `is_trainable=False`): the adapters are frozen and dropout is off;
-    ///   `true`: A, B (and m) train, dropout is on.
+    /// - Parameters:
+    ///   - folder: a folder holding `adapter_config.json` and `adapter_model.safetensors`.
+    ///   - trainable: `false` (PEFT's `is_trainable=False`): the adapters are frozen and dropout is off;
+    ///     `true`: A, B (and m) train, dropout is on.
     /// - Returns: the adapters, in ``applyLoRA(_:seed:)`` order.
     /// - Throws: ``LoRAError`` naming the file and key: missing files, an invalid or unsupported configuration, a
     ///   configuration that targets nothing, a missing tensor, a shape mismatch, a tensor no adapter uses; or a

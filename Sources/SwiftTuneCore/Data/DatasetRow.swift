@@ -133,7 +133,11 @@ public struct JSONLDataset {
     /// Lines skipped because they were malformed (only with `skipBadRows`).
     public let skipped: [DatasetError]
 
-    /// - Parameter skipBadRows: skip malformed lines (they are reported in ``skipped``) instead of throwing.
+    /// Reads and parses every line of a JSONL file.
+    ///
+    /// - Parameters:
+    ///   - url: the JSONL file.
+    ///   - skipBadRows: skip malformed lines (they are reported in ``skipped``) instead of throwing.
     public init(contentsOf url: URL, skipBadRows: Bool = false) throws {
         self.url = url
         guard let data = FileManager.default.contents(atPath: url.path) else { throw DatasetError.unreadable(file: url.path) }

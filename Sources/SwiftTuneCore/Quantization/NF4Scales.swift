@@ -61,7 +61,7 @@ public struct NF4QuantizedScales: Sendable, Equatable {
     }
 
     /// Quantizes `values` (an ``NF4Weight``'s absmax) around `offset`, by default their mean as bitsandbytes
-    /// computes it (``torchMean(_:)``); given the same offset, codes and scales are bit-identical to bitsandbytes'
+    /// computes it (torch's float32 `mean()`); given the same offset, codes and scales are bit-identical to bitsandbytes'
     /// reference rule.
     public static func quantize(_ values: [Float], offset: Float? = nil) -> NF4QuantizedScales {
         let offset = offset ?? torchMean(values)

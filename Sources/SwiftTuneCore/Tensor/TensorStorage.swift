@@ -14,7 +14,7 @@ final class TensorStorage<Scalar: TensorElement> {
         precondition(count >= 0, "negative element count \(count)")
         self.count = count
         let bytes = max(count, 1) * MemoryLayout<Scalar>.stride
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let raw = BufferCache.allocate(bytes: bytes)
         pointer = raw.bindMemory(to: Scalar.self, capacity: max(count, 1))
         release = nil
     }
@@ -47,7 +47,7 @@ final class TensorStorage<Scalar: TensorElement> {
         if let release {
             release(UnsafeMutableRawPointer(pointer))
         } else {
-            UnsafeMutableRawPointer(pointer).deallocate()
+            BufferCache.release(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Scalar>.stride)
         }
     }
 }

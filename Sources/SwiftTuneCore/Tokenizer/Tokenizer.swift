@@ -131,8 +131,10 @@ public final class Tokenizer: @unchecked Sendable {  // immutable after init; BP
 
     /// The token ids of `text`.
     ///
-    /// - Parameter addSpecialTokens: run the post-processor's template (e.g. Llama's `<s> $A` adds BOS).
-    ///   Pass `false` for text that already contains its special tokens, such as a rendered chat template.
+    /// - Parameters:
+    ///   - text: the text to tokenize.
+    ///   - addSpecialTokens: run the post-processor's template (e.g. Llama's `<s> $A` adds BOS).
+    ///     Pass `false` for text that already contains its special tokens, such as a rendered chat template.
     public func encode(_ text: String, addSpecialTokens: Bool = true) -> [Int] {
         var ids: [Int] = []
         var words: [String] = []
@@ -167,7 +169,9 @@ public final class Tokenizer: @unchecked Sendable {  // immutable after init; BP
 
     /// The text of `ids`. Ids outside the vocabulary are skipped, as `tokenizers` does.
     ///
-    /// - Parameter skipSpecialTokens: drop special added tokens (BOS, EOS, `<|im_end|>`, …).
+    /// - Parameters:
+    ///   - ids: the token ids to decode.
+    ///   - skipSpecialTokens: drop special added tokens (BOS, EOS, `<|im_end|>`, …).
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = false) -> String {
         var tokens: [String] = []
         tokens.reserveCapacity(ids.count)

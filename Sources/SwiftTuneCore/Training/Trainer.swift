@@ -31,8 +31,12 @@ public final class Trainer {
     var microBatchesPerEpoch: Int { max(1, (units.count + configuration.batchSize - 1) / configuration.batchSize) }
 
     /// - Parameters:
+    ///   - model: the model whose trainable parameters (for example LoRA adapters) are trained.
     ///   - samples: training samples (already truncated to `maxLength`).
     ///   - validationSamples: scored by ``validationLoss()``.
+    ///   - configuration: optimizer, schedule, batch and data options.
+    /// - Throws: ``TrainingError`` when there are no samples, a token id is outside the vocabulary, or the model
+    ///   has no trainable parameters.
     public init(model: CausalLanguageModel<Float>, samples: [Sample], validationSamples: [Sample] = [],
                 configuration: TrainingConfiguration) throws {
         guard !samples.isEmpty else { throw TrainingError.noSamples }

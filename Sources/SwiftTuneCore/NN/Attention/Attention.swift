@@ -4,7 +4,8 @@
 ///
 /// - Parameters:
 ///   - query: `[B, T, H, D]`.
-///   - key, value: `[B, S, KV, D]`, H a multiple of KV (query head h reads KV head h / (H/KV); nothing is copied).
+///   - key: `[B, S, KV, D]`, H a multiple of KV (query head h reads KV head h / (H/KV); nothing is copied).
+///   - value: `[B, S, KV, D]`, the same shape as `key`.
 ///   - layout: which keys each query sees (packed segments, padding, sliding window); `nil` = plain causal over
 ///     full rows, where with S > T query i sits at position S − T + i (continuing after S − T cached keys).
 ///   - scale: the softmax temperature; defaults to 1/√D.

@@ -2,7 +2,8 @@
 ///
 /// - Parameters:
 ///   - table: `[V, C]`.
-///   - ids: token ids in `0..<V`; `shape` gives their layout (default `[ids.count]`).
+///   - ids: token ids in `0..<V`.
+///   - shape: the layout of `ids` (default `[ids.count]`).
 /// - Returns: `shape + [C]`.
 ///
 /// Backward scatter-adds the output gradient into the rows of a zero `[V, C]` gradient (repeated ids accumulate).

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Reuses large tensor buffers instead of returning them to the system.
+///
+/// glibc serves allocations of ≥ 128 KiB with fresh `mmap`s and unmaps them on free, so every large temporary
+/// (logits, activations, gradients) pays a page fault per 4 KiB on first write — measured at 3–4× the cost of the
+/// memory-bound kernel that writes it (Benchmarks/README.md). Training and decoding allocate the same shapes every
+/// step, so freed buffers of ≥ 1 MiB are kept by exact size, up to ``capacity`` bytes in total, and handed out
+/// again with their pages already mapped.
+enum BufferCache {
+    static let minimumBytes = 1 << 20
+    /// Most bytes kept (default 1 GiB; `SWIFTTUNE_BUFFER_CACHE_MB` overrides, 0 disables).
+    nonisolated(unsafe) static var capacity: Int = {
+        if let text = ProcessInfo.processInfo.environment["SWIFTTUNE_BUFFER_CACHE_MB"], let mb = Int(text) { return max(0, mb) << 20 }
+        return 1 << 30
+    }()
+    nonisolated(unsafe) private static var buffers: [Int: [UnsafeMutableRawPointer]] = [:]
+    nonisolated(unsafe) private static var cached = 0
+    private static let lock = NSLock()
+
+    /// A 64-byte-aligned buffer of `bytes`, reused when one of that size is cached.
+    static func allocate(bytes: Int) -> UnsafeMutableRawPointer {
+        if bytes >= minimumBytes {
+            lock.lock()
+            if var list = buffers[bytes], let buffer = list.popLast() {
+                buffers[bytes] = list.isEmpty ? nil : list
+                cached -= bytes
+                lock.unlock()
+                return buffer
+            }
+            lock.unlock()
+        }
+        return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+    }
+
+    /// Returns a buffer from ``allocate(bytes:)``: cached when it is large and there is room, else freed.
+    static func release(_ buffer: UnsafeMutableRawPointer, bytes: Int) {
+        guard bytes >= minimumBytes, bytes <= capacity else { return buffer.deallocate() }
+        var evicted: [UnsafeMutableRawPointer] = []
+        lock.lock()
+        // Make room by dropping buffers of other sizes (largest first).
+        while cached + bytes > capacity, let size = buffers.keys.max() {
+            var list = buffers[size]!
+            evicted.append(list.removeLast())
+            cached -= size
+            buffers[size] = list.isEmpty ? nil : list
+        }
+        buffers[bytes, default: []].append(buffer)
+        cached += bytes
+        lock.unlock()
+        evicted.forEach { $0.deallocate() }
+    }
+
+    /// Frees every cached buffer.
+    static func drain() {
+        lock.lock()
+        let all = buffers.values.flatMap { $0 }
+        buffers = [:]
+        cached = 0
+        lock.unlock()
+        all.forEach { $0.deallocate() }
+    }
+}
