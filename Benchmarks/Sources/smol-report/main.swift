@@ -340,13 +340,18 @@ if !wanted.isDisjoint(with: ["full", "prefill", "decode"]) {
 
 // MARK: - Summary (stderr)
 
+func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
+    let fill = String(repeating: " ", count: max(0, width - s.count))
+    return left ? s + fill : fill + s
+}
 log("")
-log("workload         SwiftTune s  tok/s   efficiency            PyTorch s  tok/s   SwiftTune/PyTorch")
+log(pad("workload", 15, left: true) + pad("SwiftTune s", 13) + pad("tok/s", 9) + "  " + pad("efficiency", 18, left: true)
+    + pad("PyTorch s", 11) + pad("tok/s", 9) + pad("SwiftTune/PyTorch", 19))
 for r in rows {
     let torch = torchTokensPerSecond[r.workload]
-    log(String(format: "%-16@ %10.3f %7.1f   %-20@ %9@ %7@   %@", r.workload as NSString, r.seconds, r.tokensPerSecond,
-               r.efficiency as NSString,
-               (torchSeconds[r.workload].map { String(format: "%.3f", $0) } ?? "—") as NSString,
-               (torch.map { String(format: "%.1f", $0) } ?? "—") as NSString,
-               (torch.map { String(format: "%.2fx", r.tokensPerSecond / $0) } ?? "—") as NSString))
+    log(pad(r.workload, 15, left: true) + pad(String(format: "%.3f", r.seconds), 13)
+        + pad(String(format: "%.1f", r.tokensPerSecond), 9) + "  " + pad(r.efficiency, 18, left: true)
+        + pad(torchSeconds[r.workload].map { String(format: "%.3f", $0) } ?? "-", 11)
+        + pad(torch.map { String(format: "%.1f", $0) } ?? "-", 9)
+        + pad(torch.map { String(format: "%.2fx", r.tokensPerSecond / $0) } ?? "-", 19))
 }
