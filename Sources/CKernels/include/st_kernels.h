@@ -21,5 +21,6 @@
 #include "st_random.h"
 #include "st_adamw.h"
 #include "st_attention.h"
+#include "st_matvec.h"
 #include "st_nf4.h"
 #endif

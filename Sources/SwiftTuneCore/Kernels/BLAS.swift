@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 
 extension Kernels {
@@ -29,6 +30,12 @@ extension Kernels {
         } else {
             preconditionFailure("gemm for \(S.self)")
         }
+    }
+
+    /// `y = x·Wᵀ` for a few rows of x (decode): `x` `[m, k]`, `w` `[n, k]`, `y` `[m, n]`, through CKernels' streaming
+    /// matrix–vector kernel (sgemm's packing costs more than the product at these sizes).
+    static func matvec(_ y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, w: UnsafePointer<Float>, m: Int, n: Int, k: Int) {
+        st_matvec_f32(y, x, w, Int64(m), Int64(n), Int64(k))
     }
 
     /// Threads OpenBLAS uses.

@@ -66,6 +66,12 @@ struct MatmulPlan {
         let lda = transposeA ? m : k, ldb = transposeB ? k : n
         return Tensor<S>(shape: resultShape) { c in
             guard c.count > 0 else { return }
+            if S.self == Float.self, !transposeA, transposeB, bShared || batch == 1, batch * m <= 4, k > 0 {
+                // Decode: a few rows against a linear layer's weight.
+                Kernels.matvec(floats(c.baseAddress!), x: floats(UnsafePointer(a.storage.pointer)), w: floats(UnsafePointer(b.storage.pointer)),
+                               m: batch * m, n: n, k: k)
+                return
+            }
             if bShared && !transposeA {
                 // Fold the batch into M: one gemm over [batch·M, K].
                 Kernels.gemm(transposeA: false, transposeB: transposeB, m: batch * m, n: n, k: k, alpha: 1,

@@ -713,3 +713,21 @@ private func meanAndStd(_ values: [Float]) -> (Double, Double) {
     let mean = sum / Double(values.count)
     return (mean, (sumSquares / Double(values.count) - mean * mean).squareRoot())
 }
+
+@Suite("Matrix–vector kernel")
+struct MatvecKernelTests {
+    @Test(arguments: [(1, 1, 1), (1, 7, 9), (3, 33, 17), (4, 130, 576), (2, 5, 40), (6, 9, 23)])
+    func fastMatchesReference(_ m: Int, _ n: Int, _ k: Int) {
+        let seed = UInt64(m * 1000 + n * 10 + k)
+        let x = (0..<(m * k)).map { Float(Int(st_random_bits(seed, UInt64($0)) % 2001) - 1000) / 1000 }
+        let w = (0..<(n * k)).map { Float(Int(st_random_bits(seed &+ 1, UInt64($0)) % 2001) - 1000) / 1000 }
+        var fast = [Float](repeating: .nan, count: m * n), ref = fast
+        st_matvec_f32(&fast, x, w, Int64(m), Int64(n), Int64(k))
+        st_matvec_f32_ref(&ref, x, w, Int64(m), Int64(n), Int64(k))
+        for i in 0..<(m * n) {
+            let tolerance = 1e-5 * Double(k).squareRoot()
+            #expect(Swift.abs(Double(fast[i]) - Double(ref[i])) <= tolerance,
+                    "m \(m) n \(n) k \(k) index \(i): expected \(ref[i]), observed \(fast[i]), tolerance \(tolerance)")
+        }
+    }
+}
