@@ -2,7 +2,7 @@
 //
 // SwiftTune: fine-tune and run small language models in-process, on CPU, in Swift.
 //
-// No target in this manifest uses `unsafeFlags`, so the package can be consumed as a versioned dependency.
+// No target in this manifest passes unsafe compiler flags, so the package can be consumed as a versioned dependency.
 // OpenBLAS and LAPACKE come in as system libraries found through pkg-config; threads in CKernels come from
 // libgomp's `GOMP_parallel`, which needs no compiler flags (only `-lgomp`).
 import PackageDescription

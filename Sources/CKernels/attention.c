@@ -6,6 +6,11 @@
 // of the block sees, and mask elementwise only inside tiles that are partly visible. A row of k equal segments thus
 // costs about 1/k of a dense causal row.
 //
+// Why one file of ~1,200 lines: the forward, both backward passes and decode share the static-inline tile helpers
+// (visibility ranges, the 6×16 register kernel, the online-softmax update) and the _ref twins; splitting them
+// would need a private header of inline functions. The planned split is attention_ref.c / attention_forward.c /
+// attention_backward.c / attention_decode.c over an st_attention_internal.h.
+//
 // Visibility (the `_ref` twins define it; the fast paths implement the same ranges): a segment is a maximal run of
 // equal ids in seg; query i at position p = q_offset + i sees key j iff p is a key position (0 <= p < S) whose id is
 // >= 0, j lies in the same run, j <= p when causal, and p - j < window when window > 0. With seg == NULL there is one
