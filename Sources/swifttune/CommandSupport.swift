@@ -32,6 +32,13 @@ struct JSONLWriter {
 enum Console {
     static func status(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
+    /// The training progress line shared by `pt`, `sft` and `demo`.
+    static func training(_ p: TrainingProgress) {
+        bar(p.step, p.totalSteps, String(format: "loss %.4f  lr %.2e  %.0f tok/s  ETA %@  %.0f MB%@",
+            p.loss, p.learningRate, p.tokensPerSecond, TrainingJob.duration(p.estimatedSecondsRemaining), p.residentMemoryMB,
+            p.validationLoss.map { String(format: "  val %.4f", $0) } ?? ""))
+    }
+
     /// A progress bar line ending in `\r`.
     static func bar(_ done: Int, _ total: Int, _ detail: String) {
         let width = 24
@@ -66,23 +73,17 @@ struct ModelOptions: ParsableArguments {
 
 /// Reads a row's prompt for inference or scoring.
 enum PromptRow {
+    /// Pre-tokenized ids as given, text encoded, and a conversation rendered with its chat template (a trailing
+    /// assistant turn dropped and the generation prompt added when generating).
     static func tokens(_ row: DatasetRow, tokenizer: Tokenizer, forGeneration: Bool) throws -> [Int] {
         switch row {
         case let .tokenized(ids, _): return ids
         case let .text(text): return tokenizer.encode(text)
-        case let .messages(messages):
-            var m = messages
-            if forGeneration, m.last?.role == "assistant" { m.removeLast() }
-            return try tokenizer.encodeChat(m.map { ChatMessage(role: $0.role, content: $0.content) },
+        default:
+            var messages = row.conversation ?? []
+            if forGeneration, messages.last?.role == "assistant" { messages.removeLast() }
+            return try tokenizer.encodeChat(messages.map { ChatMessage(role: $0.role, content: $0.content) },
                                             addGenerationPrompt: forGeneration).ids
-        case let .queryResponse(query, _, history, system):
-            var m: [ChatMessage] = system.map { [ChatMessage(role: "system", content: $0)] } ?? []
-            for t in history where t.count == 2 { m += [.user(t[0]), .assistant(t[1])] }
-            m.append(.user(query))
-            return try tokenizer.encodeChat(m, addGenerationPrompt: true).ids
-        case let .alpaca(instruction, input, _):
-            return try tokenizer.encodeChat([.user(input.isEmpty ? instruction : "\(instruction)\n\(input)")],
-                                            addGenerationPrompt: true).ids
         }
     }
 }

@@ -52,9 +52,7 @@ struct DemoCommand: ParsableCommand {
         network.setLoRATraining(true)
         trainer.willRunMicroBatch = { network.setLoRADropoutStep(UInt64($0)) }
         try trainer.train(onProgress: { p in
-            Console.bar(p.step, p.totalSteps, String(format: "loss %.4f  lr %.2e  %.0f tok/s  ETA %@  %.0f MB", p.loss,
-                                                     p.learningRate, p.tokensPerSecond,
-                                                     TrainingJob.duration(p.estimatedSecondsRemaining), p.residentMemoryMB))
+            Console.training(p)
             return .proceed
         })
         Console.status("\n")

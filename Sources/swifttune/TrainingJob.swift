@@ -45,9 +45,7 @@ struct TrainingJob {
                              "epoch": p.epoch, "tokens_per_second": p.tokensPerSecond, "elapsed_seconds": p.elapsedSeconds,
                              "memory_mb": p.residentMemoryMB, "val_loss": p.validationLoss as Any? ?? NSNull()])
             try? log.finish()
-            Console.bar(p.step, p.totalSteps, String(format: "loss %.4f  lr %.2e  %.0f tok/s  ETA %@  %.0f MB%@",
-                p.loss, p.learningRate, p.tokensPerSecond, Self.duration(p.estimatedSecondsRemaining), p.residentMemoryMB,
-                p.validationLoss.map { String(format: "  val %.4f", $0) } ?? ""))
+            Console.training(p)
             return interruptRequested != 0 ? .stop : .proceed
         }, onCheckpoint: { t in
             let url = outputURL.appendingPathComponent("checkpoint-\(t.step)")

@@ -75,15 +75,25 @@ public final class Trainer {
         }
     }
 
-    /// The micro-batch at position `index` of the data stream.
-    func microBatch(_ index: Int) -> Batch {
-        let perEpoch = microBatchesPerEpoch
-        let epoch = index / perEpoch, k = index % perEpoch
+    /// The visiting order of one epoch's units (a seeded permutation, or file order without shuffling).
+    func unitOrder(epoch: Int) -> [Int] {
+        if let cached = cachedOrder, cached.epoch == epoch { return cached.order }
         var order = Array(units.indices)
         if configuration.shuffle {
             var rng = RandomGenerator(seed: configuration.seed &+ UInt64(epoch) &* 1_000_003)
             order.shuffle(using: &rng)
         }
+        cachedOrder = (epoch, order)
+        return order
+    }
+
+    private var cachedOrder: (epoch: Int, order: [Int])?
+
+    /// The micro-batch at position `index` of the data stream.
+    func microBatch(_ index: Int) -> Batch {
+        let perEpoch = microBatchesPerEpoch
+        let epoch = index / perEpoch, k = index % perEpoch
+        let order = unitOrder(epoch: epoch)
         let chosen = order[(k * configuration.batchSize)..<min((k + 1) * configuration.batchSize, order.count)].map { units[$0] }
         return configuration.packing ? Batch.packed(chosen) : Batch.padded(chosen.map { $0[0] })
     }
