@@ -23,6 +23,9 @@ struct TrainOptions: ParsableArguments {
     @Option var adamBeta1 = 0.9
     @Option var adamBeta2 = 0.95
     @Option var adamEpsilon = 1e-8
+    @Option(help: "SGD momentum μ.") var sgdMomentum = 0.0
+    @Flag(help: "Nesterov momentum for SGD.") var sgdNesterov = false
+    @Option(help: "LoRA+: lora_B and 1-D tensors learn at learning-rate × this ratio.") var lorapLrRatio: Double?
     @Option(help: "Global gradient-norm clipping (0 = off).") var maxGradNorm = 1.0
     @Option(help: "constant, linear or cosine.") var lrScheduler = "cosine"
     @Option var warmupSteps = 0
@@ -48,6 +51,8 @@ struct TrainOptions: ParsableArguments {
         guard ["adamw", "sgd"].contains(optimizer) else { throw ValidationError("--optimizer must be adamw or sgd") }
         guard LearningRateSchedule.Kind(rawValue: lrScheduler) != nil else { throw ValidationError("--lr-scheduler must be constant, linear or cosine") }
         guard TruncationStrategy(rawValue: truncationStrategy) != nil else { throw ValidationError("--truncation-strategy must be delete, left or right") }
+        if sgdNesterov && sgdMomentum <= 0 { throw ValidationError("--sgd-nesterov needs --sgd-momentum > 0") }
+        if let r = lorapLrRatio, !(r > 0) { throw ValidationError("--lorap-lr-ratio must be positive") }
         if let quantize, quantize != "nf4" { throw ValidationError("--quantize supports nf4") }
         if quantize != nil && tuner == "full" { throw ValidationError("--quantize nf4 needs --tuner lora or dora (the base is frozen)") }
         guard batchSize > 0, gradientAccumulationSteps > 0, maxLength > 1, loraRank > 0 else {
@@ -63,6 +68,9 @@ struct TrainOptions: ParsableArguments {
         c.adamBeta1 = adamBeta1
         c.adamBeta2 = adamBeta2
         c.adamEpsilon = adamEpsilon
+        c.sgdMomentum = sgdMomentum
+        c.sgdNesterov = sgdNesterov
+        c.loraPlusRatio = lorapLrRatio
         c.maxGradNorm = maxGradNorm
         c.lrScheduler = LearningRateSchedule.Kind(rawValue: lrScheduler)!
         c.warmupSteps = warmupSteps

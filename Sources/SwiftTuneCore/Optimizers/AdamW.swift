@@ -11,7 +11,7 @@
 /// ```swift
 /// let optimizer = AdamW<Float>(learningRate: 1e-4, weightDecay: 0.01)
 /// loss.backward()
-/// optimizer.step(model.trainableParameters)
+/// optimizer.step(model.trainableParameters)        // or step(ParameterGroup.standard(...))
 /// model.zeroGradients()
 /// ```
 public final class AdamW<Scalar: TensorScalar>: Optimizer {
@@ -34,28 +34,33 @@ public final class AdamW<Scalar: TensorScalar>: Optimizer {
         self.weightDecay = weightDecay
     }
 
-    public func step(_ parameters: [Parameter<Scalar>]) {
+    public func step(_ groups: [ParameterGroup<Scalar>]) {
         stepCount += 1
         let t = Double(stepCount)
-        let s = AdamWStep(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                          weightDecay: weightDecay, biasCorrection1: 1 - Double.pow(beta1, t),
-                          biasCorrection2Sqrt: (1 - Double.pow(beta2, t)).squareRoot())
-        for p in parameters {
-            guard let grad = p.grad else { continue }
-            let key = ObjectIdentifier(p)
-            var state = moments.removeValue(forKey: key) ?? (Tensor.zeros(grad.shape), Tensor.zeros(grad.shape))
-            grad.withUnsafeScalars { g in
-                state.m.withUnsafeMutableScalars { m in
-                    state.v.withUnsafeMutableScalars { v in
-                        p.updateInPlace { theta in
-                            Kernels.adamw(parameters: theta.baseAddress!, m: m.baseAddress!, v: v.baseAddress!,
-                                          gradient: g.baseAddress!, count: theta.count, s)
-                        }
+        for group in groups {
+            let s = AdamWStep(learningRate: learningRate * group.learningRateScale, beta1: beta1, beta2: beta2,
+                              epsilon: epsilon, weightDecay: group.weightDecay ?? weightDecay,
+                              biasCorrection1: 1 - Double.pow(beta1, t),
+                              biasCorrection2Sqrt: (1 - Double.pow(beta2, t)).squareRoot())
+            for p in group.parameters { update(p, s) }
+        }
+    }
+
+    private func update(_ p: Parameter<Scalar>, _ s: AdamWStep) {
+        guard let grad = p.grad else { return }
+        let key = ObjectIdentifier(p)
+        var state = moments.removeValue(forKey: key) ?? (Tensor.zeros(grad.shape), Tensor.zeros(grad.shape))
+        grad.withUnsafeScalars { g in
+            state.m.withUnsafeMutableScalars { m in
+                state.v.withUnsafeMutableScalars { v in
+                    p.updateInPlace { theta in
+                        Kernels.adamw(parameters: theta.baseAddress!, m: m.baseAddress!, v: v.baseAddress!,
+                                      gradient: g.baseAddress!, count: theta.count, s)
                     }
                 }
             }
-            moments[key] = state
         }
+        moments[key] = state
     }
 
     /// Restores moments saved from ``moments(of:)`` (checkpoint resume).

@@ -1,13 +1,21 @@
 /// Updates parameters from their gradients.
 ///
-/// An optimizer only defines the per-parameter update; ``Optimizer/step(_:)`` walks the parameters that have
-/// a gradient.
-public protocol Optimizer: AnyObject {
+/// An optimizer only defines the per-parameter update; `step` walks the parameters that have
+/// a gradient, group by group (``ParameterGroup``).
+public protocol Optimizer<Scalar>: AnyObject {
     associatedtype Scalar: TensorScalar
-    /// The learning rate of the next step (schedules set it).
+    /// The learning rate of the next step (schedules set it); groups scale it.
     var learningRate: Double { get set }
-    /// Applies one update to every parameter with a gradient, then the caller clears gradients.
-    func step(_ parameters: [Parameter<Scalar>])
+    /// Applies one update to every parameter with a gradient, each with its group's hyperparameters; the caller
+    /// then clears the gradients.
+    func step(_ groups: [ParameterGroup<Scalar>])
+}
+
+extension Optimizer {
+    /// One update of `parameters` as a single group with the optimizer's own hyperparameters.
+    public func step(_ parameters: [Parameter<Scalar>]) {
+        step([ParameterGroup(parameters)])
+    }
 }
 
 /// Scales all gradients so that their global L2 norm is at most `maxNorm` (`torch.nn.utils.clip_grad_norm_`,

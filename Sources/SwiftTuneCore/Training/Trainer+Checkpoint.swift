@@ -1,7 +1,7 @@
 import Foundation
 
 /// Checkpoints: `trainable.safetensors` (every trainable parameter by path), `optimizer.safetensors` (AdamW moments
-/// as `<path>.exp_avg` / `<path>.exp_avg_sq`) and `trainer_state.json` (step, data position, optimizer step, the
+/// as `<path>.exp_avg` / `<path>.exp_avg_sq`, PyTorch's state names; SGD momentum as `<path>.momentum_buffer`) and `trainer_state.json` (step, data position, optimizer step, the
 /// configuration). A checkpoint is written into `<name>.partial` and renamed into place, so a run killed while
 /// writing leaves the previous checkpoint intact.
 extension Trainer {
@@ -26,6 +26,12 @@ extension Trainer {
                 guard let (m, v) = adamw.moments(of: p) else { continue }
                 moments += [SafetensorsWriter.Entry(name: p.path + ".exp_avg", tensor: m),
                             SafetensorsWriter.Entry(name: p.path + ".exp_avg_sq", tensor: v)]
+            }
+        }
+        if let sgd {
+            for p in parameters {
+                guard let b = sgd.momentumBuffer(of: p) else { continue }
+                moments.append(SafetensorsWriter.Entry(name: p.path + ".momentum_buffer", tensor: b))
             }
         }
         try SafetensorsWriter.write(moments, to: partial.appendingPathComponent("optimizer.safetensors"))
@@ -66,12 +72,27 @@ extension Trainer {
             }
             p.assign(value.converted(to: Float.self))
         }
+        let moments = try SafetensorsFile(contentsOf: url.appendingPathComponent("optimizer.safetensors"))
+        if let sgd {
+            var restored: [(Parameter<Float>, Tensor<Float>)] = []
+            for p in parameters where moments.contains(p.path + ".momentum_buffer") {
+                let b = try moments.tensor(p.path + ".momentum_buffer", as: Float.self)
+                guard b.shape == p.shape else {
+                    throw TrainingError.badCheckpoint(path: moments.url.path, reason: "'\(p.path).momentum_buffer' has shape \(b.shape), expected \(p.shape)")
+                }
+                restored.append((p, b))
+            }
+            sgd.restore(buffers: restored)
+        }
         if let adamw {
-            let moments = try SafetensorsFile(contentsOf: url.appendingPathComponent("optimizer.safetensors"))
             var restored: [(Parameter<Float>, m: Tensor<Float>, v: Tensor<Float>)] = []
             for p in parameters where moments.contains(p.path + ".exp_avg") {
-                restored.append((p, try moments.tensor(p.path + ".exp_avg", as: Float.self),
-                                 try moments.tensor(p.path + ".exp_avg_sq", as: Float.self)))
+                let m = try moments.tensor(p.path + ".exp_avg", as: Float.self)
+                let v = try moments.tensor(p.path + ".exp_avg_sq", as: Float.self)
+                guard m.shape == p.shape, v.shape == p.shape else {
+                    throw TrainingError.badCheckpoint(path: moments.url.path, reason: "moments of '\(p.path)' have shapes \(m.shape), \(v.shape), expected \(p.shape)")
+                }
+                restored.append((p, m, v))
             }
             adamw.restore(stepCount: state.optimizerStep, moments: restored)
         }

@@ -14,6 +14,9 @@ public final class Trainer {
     public let model: CausalLanguageModel<Float>
     public let configuration: TrainingConfiguration
     public let parameters: [Parameter<Float>]
+    /// The optimizer's groups: ``ParameterGroup/standard(_:weightDecay:loraPlusRatio:)`` over ``parameters``
+    /// (no weight decay for norm scales and biases; LoRA+ learning-rate ratio when configured).
+    public let parameterGroups: [ParameterGroup<Float>]
     public let totalSteps: Int
     public internal(set) var step = 0
     /// Micro-batches consumed so far (the data position).
@@ -48,6 +51,8 @@ public final class Trainer {
         self.configuration = configuration
         parameters = model.trainableParameters
         guard !parameters.isEmpty else { throw TrainingError.nothingToTrain }
+        parameterGroups = ParameterGroup.standard(parameters, weightDecay: configuration.weightDecay,
+                                                  loraPlusRatio: configuration.loraPlusRatio)
         model.gradientCheckpointing = configuration.gradientCheckpointing
         units = configuration.packing
             ? Packing.bestFitDecreasing(samples, capacity: configuration.maxLength)
@@ -70,7 +75,7 @@ public final class Trainer {
             sgd = nil
         case .sgd:
             sgd = SGD(learningRate: configuration.learningRate, momentum: configuration.sgdMomentum,
-                      weightDecay: configuration.weightDecay)
+                      nesterov: configuration.sgdNesterov, weightDecay: configuration.weightDecay)
             adamw = nil
         }
     }
@@ -116,8 +121,8 @@ public final class Trainer {
             ? clipGradientNorm(parameters, maxNorm: configuration.maxGradNorm)
             : clipGradientNorm(parameters, maxNorm: .infinity)
         let rate = schedule.rate(at: step)
-        if let adamw { adamw.learningRate = rate; adamw.step(parameters) }
-        if let sgd { sgd.learningRate = rate; sgd.step(parameters) }
+        if let adamw { adamw.learningRate = rate; adamw.step(parameterGroups) }
+        if let sgd { sgd.learningRate = rate; sgd.step(parameterGroups) }
         parameters.forEach { $0.zeroGradient() }
         step += 1
         let elapsed = Date().timeIntervalSince(startTime)

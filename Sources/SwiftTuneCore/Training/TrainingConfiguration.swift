@@ -9,6 +9,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var adamBeta2: Double = 0.95
     public var adamEpsilon: Double = 1e-8
     public var sgdMomentum: Double = 0
+    public var sgdNesterov: Bool = false
+    /// LoRA+ (ms-swift's `lorap_lr_ratio`): `lora_B` matrices and 1-D trainable tensors learn at
+    /// `learningRate × loraPlusRatio`; `nil` = off.
+    public var loraPlusRatio: Double?
     /// Global-norm gradient clipping (0 = off).
     public var maxGradNorm: Double = 1
     public var lrScheduler: LearningRateSchedule.Kind = .cosine
@@ -37,6 +41,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case optimizer, learningRate = "learning_rate", weightDecay = "weight_decay", adamBeta1 = "adam_beta1"
         case adamBeta2 = "adam_beta2", adamEpsilon = "adam_epsilon", sgdMomentum = "sgd_momentum"
+        case loraPlusRatio = "lorap_lr_ratio", sgdNesterov = "sgd_nesterov"
         case maxGradNorm = "max_grad_norm", lrScheduler = "lr_scheduler_type", warmupSteps = "warmup_steps"
         case warmupRatio = "warmup_ratio", numTrainEpochs = "num_train_epochs", maxSteps = "max_steps"
         case batchSize = "per_device_train_batch_size", gradientAccumulationSteps = "gradient_accumulation_steps"
@@ -54,6 +59,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         adamBeta2 = try c.decodeIfPresent(Double.self, forKey: .adamBeta2) ?? d.adamBeta2
         adamEpsilon = try c.decodeIfPresent(Double.self, forKey: .adamEpsilon) ?? d.adamEpsilon
         sgdMomentum = try c.decodeIfPresent(Double.self, forKey: .sgdMomentum) ?? d.sgdMomentum
+        sgdNesterov = try c.decodeIfPresent(Bool.self, forKey: .sgdNesterov) ?? d.sgdNesterov
+        loraPlusRatio = try c.decodeIfPresent(Double.self, forKey: .loraPlusRatio)
         maxGradNorm = try c.decodeIfPresent(Double.self, forKey: .maxGradNorm) ?? d.maxGradNorm
         lrScheduler = try c.decodeIfPresent(LearningRateSchedule.Kind.self, forKey: .lrScheduler) ?? d.lrScheduler
         warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? d.warmupSteps

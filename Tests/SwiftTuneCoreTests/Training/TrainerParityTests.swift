@@ -12,7 +12,7 @@ struct TrainerParityTests {
         try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures/training"))
     }
 
-    @Test(arguments: ["full-adamw", "full-sgd", "lora-adamw", "dora-adamw"])
+    @Test(arguments: ["full-adamw", "full-sgd", "lora-adamw", "dora-adamw", "doraplus-adamw"])
     func stepsMatch(_ name: String) throws {
         let folder = try fixture(name)
         let modelURL = try #require(Bundle.module.url(forResource: "llama-gqa", withExtension: nil, subdirectory: "Fixtures/models"))
@@ -36,6 +36,7 @@ struct TrainerParityTests {
         c.batchSize = 2
         c.maxSteps = data.losses.count
         c.shuffle = false
+        if name.hasPrefix("doraplus") { c.loraPlusRatio = 4 }
         c.gradientCheckpointing = false
         let samples = zip(data.ids, data.labels).map { Sample(ids: $0, labels: $1) }
         let trainer = try Trainer(model: model, samples: samples, configuration: c)

@@ -66,9 +66,21 @@ struct TrainerTests {
         return c
     }
 
-    /// Stopping, saving, and resuming in a new process state gives bit-identical weights to an uninterrupted run.
-    @Test func resumeEqualsUninterrupted() throws {
+    /// Stopping, saving, and resuming in a new process state gives bit-identical weights to an uninterrupted run
+    /// (AdamW moments, and SGD's Nesterov momentum buffers, travel in the checkpoint).
+    @Test(arguments: ["adamw", "sgd"])
+    func resumeEqualsUninterrupted(_ optimizer: String) throws {
         let data = samples(20, seed: 2)
+        func configuration() -> TrainingConfiguration {
+            var c = self.configuration()
+            if optimizer == "sgd" {
+                c.optimizer = .sgd
+                c.sgdMomentum = 0.9
+                c.sgdNesterov = true
+                c.learningRate = 0.05
+            }
+            return c
+        }
         let full = try Trainer(model: try model(), samples: data, configuration: configuration())
         try full.train()
         let expected = full.parameters.map(\.value.scalars)
