@@ -32,12 +32,23 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        // The workloads (inputs, the timed call, FLOPs or bytes per call), shared by both runners below.
+        // What a workload is (inputs, untimed prepare, timed run, work per call), the clock, peak resident memory.
+        .target(
+            name: "WorkloadSupport",
+            dependencies: [
+                .product(name: "SwiftTuneCore", package: "SwiftTune"),
+                "CBenchBLAS",
+            ],
+            path: "Sources/WorkloadSupport",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        // The Foundation area's workloads, shared by its two runners below.
         .target(
             name: "FoundationWorkloads",
             dependencies: [
                 .product(name: "SwiftTuneCore", package: "SwiftTune"),
                 "CBenchBLAS",
+                "WorkloadSupport",
             ],
             path: "Sources/FoundationWorkloads",
             swiftSettings: [.swiftLanguageMode(.v5)]
@@ -47,6 +58,23 @@ let package = Package(
             name: "foundation-report",
             dependencies: ["FoundationWorkloads", "CBenchBLAS"],
             path: "Sources/foundation-report",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        // The Attention area's workloads (tiled vs dense, packed vs separate vs padded), shared by its two runners.
+        .target(
+            name: "AttentionWorkloads",
+            dependencies: [
+                .product(name: "SwiftTuneCore", package: "SwiftTune"),
+                "WorkloadSupport",
+            ],
+            path: "Sources/AttentionWorkloads",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        // Plain clock timing and peak memory of the Attention area, with the ratios the goals are about.
+        .executableTarget(
+            name: "attention-report",
+            dependencies: ["AttentionWorkloads"],
+            path: "Sources/attention-report",
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // SmolLM-135M shape, the same four workloads as shared/anchors/torch_anchor.py (compare-torch.sh).
@@ -65,6 +93,18 @@ let package = Package(
                 "FoundationWorkloads",
             ],
             path: "Benchmarks/Foundation",
+            swiftSettings: [.swiftLanguageMode(.v5)],
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+        .executableTarget(
+            name: "AttentionBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                "AttentionWorkloads",
+            ],
+            path: "Benchmarks/Attention",
             swiftSettings: [.swiftLanguageMode(.v5)],
             plugins: [
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),

@@ -17,6 +17,18 @@ public enum Runtime {
         set { BufferCache.drain(); BufferCache.capacity = max(0, newValue) }
     }
 
+    /// Bytes held by live tensor buffers right now (memory-mapped checkpoint weights excluded; buffers kept by
+    /// the reuse cache after their tensor died are not live).
+    public static var tensorBytes: Int { BufferCache.liveBytes }
+
+    /// The most bytes live tensors held at once since the last ``resetPeakTensorBytes()`` (or process start):
+    /// the peak memory of a computation, independent of what the allocator keeps mapped.
+    public static var peakTensorBytes: Int { BufferCache.peakLiveBytes }
+
+    /// Restarts ``peakTensorBytes`` at the current ``tensorBytes`` and returns that value.
+    @discardableResult
+    public static func resetPeakTensorBytes() -> Int { BufferCache.resetPeak() }
+
     /// Whether CKernels uses its AVX2/FMA paths on this CPU.
     public static var usesVectorKernels: Bool { Kernels.hasFastPaths }
 }

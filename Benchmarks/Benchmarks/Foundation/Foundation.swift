@@ -32,43 +32,6 @@ enum FoundationMetric {
     static let peakRSSDelta = BenchmarkMetric.custom("peak RSS Δ (MB)", polarity: .prefersSmaller, useScalingFactor: false)
 }
 
-/// The process's resident high-water mark, resettable (Linux ≥ 4.0); nil elsewhere.
-enum ResidentMemory {
-    /// A field of /proc/self/status in kB (`VmHWM`, `VmRSS`).
-    static func statusField(_ name: String) -> Int? {
-        #if os(Linux)
-        guard let file = fopen("/proc/self/status", "r") else { return nil }
-        defer { fclose(file) }
-        var line = [CChar](repeating: 0, count: 256)
-        while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(cString: line)
-            if text.hasPrefix(name + ":") {
-                return text.dropFirst(name.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first
-                    .flatMap { Int($0) }
-            }
-        }
-        return nil
-        #else
-        return nil
-        #endif
-    }
-
-    /// Resets VmHWM to the current resident size; returns that size in kB.
-    static func resetPeak() -> Int? {
-        #if os(Linux)
-        if let file = fopen("/proc/self/clear_refs", "w") {
-            fputs("5", file)
-            fclose(file)
-        }
-        return statusField("VmRSS")
-        #else
-        return nil
-        #endif
-    }
-
-    static var peak: Int? { statusField("VmHWM") }
-}
-
 /// Holds a workload's inputs between the suite's setup and teardown.
 final class InstanceBox {
     var instance: Instance?

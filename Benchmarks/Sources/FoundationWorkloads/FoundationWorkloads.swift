@@ -16,69 +16,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+@_exported import WorkloadSupport
 import CBenchBLAS
 import SwiftTuneCore
-
-/// What one timed call does, for converting a time into a rate.
-public enum Work {
-    /// Floating-point operations per call (reported as GFLOP/s).
-    case flops(Double)
-    /// Bytes read + written per call (reported as GB/s, 1 GB = 10⁹ bytes).
-    case bytes(Double)
-
-    public var amount: Double {
-        switch self {
-        case .flops(let x), .bytes(let x): return x
-        }
-    }
-
-    /// GFLOP/s or GB/s for one call that took `seconds`.
-    public func rate(seconds: Double) -> Double { amount / seconds / 1e9 }
-}
-
-/// One iteration's state: `prepare` is not timed, `run` is.
-public final class Instance {
-    public let prepare: () -> Void
-    public let run: () -> Void
-    /// For matmul: the raw `cblas_sgemm` on the same buffers, timed separately as the reference.
-    public let reference: (() -> Void)?
-
-    init(prepare: @escaping () -> Void = {}, run: @escaping () -> Void, reference: (() -> Void)? = nil) {
-        self.prepare = prepare
-        self.run = run
-        self.reference = reference
-    }
-}
-
-public struct Workload {
-    /// Benchmark name, e.g. `matmul 512x1536x576` or `rmsNorm backward 4096x576`.
-    public let name: String
-    /// Short kind for JSON (`matmul`, `add`, `silu`, …).
-    public let kind: String
-    /// Shape string for JSON.
-    public let shape: String
-    public let work: Work
-    /// Allocates the inputs (untimed, once).
-    public let make: () -> Instance
-}
-
-/// Monotonic wall-clock seconds.
-@inline(__always)
-public func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
-/// Keeps a value alive and opaque to the optimizer.
-@inline(never)
-public func consume<T>(_ value: T) { withExtendedLifetime(value) {} }
-
-/// OpenBLAS's thread count (SwiftTuneCore's matmul goes through the same OpenBLAS).
-public var openBLASThreads: Int { Int(openblas_get_num_threads()) }
-
-/// OpenBLAS's kernel name for this CPU (e.g. `Zen`, `Haswell`).
-public var openBLASCore: String { String(cString: openblas_get_corename()) }
 
 public enum FoundationWorkloads {
     /// SmolLM-135M linear-layer shapes at sequence 512: (N, K) = (out, in) features, M = 512 tokens.
@@ -101,6 +41,7 @@ public enum FoundationWorkloads {
             softmaxRows(rows: 512, columns: 49152),
             crossEntropyForwardBackward(rows: 512, vocabulary: 49152),
             swigluForward(shape: [8, 512, 1536]),
+            adamwStep(count: 1 << 25),
             freshOutput(count: 1 << 24),
         ]
     }
@@ -230,6 +171,18 @@ public enum FoundationWorkloads {
 }
 
 extension FoundationWorkloads {
+    /// `AdamW.step([p])` on one 32M-float parameter (4 × 128 MiB, far beyond the 32 MiB L3) (the fused CKernels pass). Reads θ, g, m, v; writes θ, m, v
+    /// (7 × 4 bytes per parameter). The moments exist from the untimed warm-up step on, as in training.
+    public static func adamwStep(count: Int) -> Workload {
+        Workload(name: "adamw step \(count)", kind: "adamw", shape: "[\(count)]", work: .bytes(7 * 4 * Double(count))) {
+            let p = Parameter(inputs([count], seed: 14), path: "w")
+            p.value.grad = inputs([count], seed: 15)
+            let optimizer = AdamW<Float>(learningRate: 1e-4, weightDecay: 0.01)
+            optimizer.step([p])
+            return Instance(run: { optimizer.step([p]) })
+        }
+    }
+
     /// Diagnostic, not a kernel: a fresh 16M-float tensor filled by `memset` (`Tensor(shape:unsafeUninitializedScalars:)`).
     /// Every operation above returns a newly allocated tensor; for outputs this large glibc's malloc maps fresh
     /// pages each time, so the first write pays a page fault per 4 KiB. This is the floor that cost sets for
@@ -245,17 +198,4 @@ extension FoundationWorkloads {
             })
         }
     }
-}
-
-/// Holds the last result so the timed call cannot be optimised away; it is released in the next (untimed)
-/// `prepare`, so freeing the result is not part of the timed call.
-final class Sink {
-    var value: Tensor<Float>?
-}
-
-/// Frees the reference sgemm's output buffer when the instance goes away.
-final class Deallocator {
-    let pointer: UnsafeMutablePointer<Float>
-    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
-    deinit { pointer.deallocate() }
 }

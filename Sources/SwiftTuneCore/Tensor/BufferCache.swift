@@ -7,6 +7,9 @@ import Foundation
 /// memory-bound kernel that writes it (Benchmarks/README.md). Training and decoding allocate the same shapes every
 /// step, so freed buffers of ≥ 1 MiB are kept by exact size, up to ``capacity`` bytes in total, and handed out
 /// again with their pages already mapped.
+///
+/// Every tensor buffer passes through here, so this is also where live tensor bytes and their high-water mark are
+/// counted (``Runtime/tensorBytes``, ``Runtime/peakTensorBytes``).
 enum BufferCache {
     static let minimumBytes = 1 << 20
     /// Most bytes kept (default 1 GiB; `SWIFTTUNE_BUFFER_CACHE_MB` overrides, 0 disables).
@@ -18,26 +21,42 @@ enum BufferCache {
     nonisolated(unsafe) private static var cached = 0
     private static let lock = NSLock()
 
+    /// Bytes held by live tensors (allocated and not yet released), and their high-water mark.
+    nonisolated(unsafe) private(set) static var liveBytes = 0
+    nonisolated(unsafe) private(set) static var peakLiveBytes = 0
+
+    /// Restarts the high-water mark at the current live bytes; returns them.
+    static func resetPeak() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        peakLiveBytes = liveBytes
+        return liveBytes
+    }
+
     /// A 64-byte-aligned buffer of `bytes`, reused when one of that size is cached.
     static func allocate(bytes: Int) -> UnsafeMutableRawPointer {
-        if bytes >= minimumBytes {
-            lock.lock()
-            if var list = buffers[bytes], let buffer = list.popLast() {
-                buffers[bytes] = list.isEmpty ? nil : list
-                cached -= bytes
-                lock.unlock()
-                return buffer
-            }
+        lock.lock()
+        liveBytes += bytes
+        if liveBytes > peakLiveBytes { peakLiveBytes = liveBytes }
+        if bytes >= minimumBytes, var list = buffers[bytes], let buffer = list.popLast() {
+            buffers[bytes] = list.isEmpty ? nil : list
+            cached -= bytes
             lock.unlock()
+            return buffer
         }
+        lock.unlock()
         return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
     }
 
     /// Returns a buffer from ``allocate(bytes:)``: cached when it is large and there is room, else freed.
     static func release(_ buffer: UnsafeMutableRawPointer, bytes: Int) {
-        guard bytes >= minimumBytes, bytes <= capacity else { return buffer.deallocate() }
-        var evicted: [UnsafeMutableRawPointer] = []
         lock.lock()
+        liveBytes -= bytes
+        guard bytes >= minimumBytes, bytes <= capacity else {
+            lock.unlock()
+            return buffer.deallocate()
+        }
+        var evicted: [UnsafeMutableRawPointer] = []
         // Make room by dropping buffers of other sizes (largest first).
         while cached + bytes > capacity, let size = buffers.keys.max() {
             var list = buffers[size]!
