@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of the command line on the embedded defaults (small step counts): sft with LoRA and with
-# QLoRA, resume, infer, eval, tokenize, export --merge-lora, and that bad input fails with a named error.
+# QLoRA, resume, infer, eval, tokenize, export --merge-lora, export --quantize nf4 (and loading it), and that bad
+# input fails with a named error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${SWIFTTUNE_BIN:-.build/debug/swifttune}
@@ -32,6 +33,14 @@ a = [json.loads(l)["nll"] for l in open(sys.argv[1])]
 b = [json.loads(l)["nll"] for l in open(sys.argv[2])]
 assert all(abs(x - y) < 1e-3 for x, y in zip(a, b)), (a, b)
 PY
+# NF4 export in bitsandbytes' layout: the folder loads pre-quantized and scores exactly what --quantize nf4 scores.
+"$bin" export --model Defaults/model --quantize nf4 --output "$work/nf4"
+test -f "$work/nf4/model.safetensors" && grep -q '"quant_method": "bitsandbytes"' "$work/nf4/config.json"
+"$bin" eval --model Defaults/model --quantize nf4 --dataset "$work/test.jsonl" --output "$work/eval-q.jsonl"
+"$bin" eval --model "$work/nf4" --dataset "$work/test.jsonl" --output "$work/eval-nf4.jsonl"
+cmp "$work/eval-q.jsonl" "$work/eval-nf4.jsonl"
+"$bin" export --model Defaults/model --adapters "$work/qlora" --merge-lora --quantize nf4 --output "$work/qlora-nf4"
+"$bin" sft "${common[@]}" --model "$work/nf4" --output "$work/qlora-pre" --max-steps 1 --lora-rank 4
 # Bad input: a JSONL line that is not JSON is named by file and line.
 printf '{"text": "ok"}\n{oops\n' > "$work/bad.jsonl"
 if "$bin" pt --model Defaults/model --dataset "$work/bad.jsonl" --output "$work/bad" --tuner full 2> "$work/err.txt"; then

@@ -18,6 +18,10 @@ enum ModelTransforms {
     static func attachTuner(to model: CausalLanguageModel<Float>, options: TrainOptions) throws -> Tuner {
         if options.tuner == "full" {
             guard options.adapters == nil else { throw CommandError("--adapters continues an adapter run; it needs --tuner lora or dora") }
+            guard !model.hasNF4Projections else {
+                throw CommandError("\(options.model) holds NF4-quantized projections, which full fine-tuning cannot update; "
+                                   + "use --tuner lora or dora (QLoRA), or train a dense copy (swifttune export without --quantize)")
+            }
             model.parameters.forEach { $0.isTrainable = true }
             return .full
         }

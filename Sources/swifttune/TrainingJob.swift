@@ -29,7 +29,7 @@ struct TrainingJob {
         ModelTransforms.prepareTraining(model, trainer: trainer)
         let trainable = trainer.parameters.reduce(0) { $0 + $1.value.count }
         print("model \(folder.configuration.architecture.rawValue): \(model.parameterCount) parameters, "
-              + "\(trainable) trainable (\(options.tuner)\(options.quantize.map { " over \($0)" } ?? "")); "
+              + "\(trainable) trainable (\(options.tuner)\(model.hasNF4Projections ? " over nf4" : "")); "
               + "\(train.count) samples → \(trainer.totalSteps) steps; \(Runtime.threadCount) threads")
         if let checkpoint = options.resumeFromCheckpoint {
             try trainer.resume(from: URL(fileURLWithPath: checkpoint))

@@ -45,6 +45,14 @@ public struct SafetensorsFile: Sendable {
         return info
     }
 
+    /// The stored bytes of `name` as they are in the file, whatever its dtype (little-endian elements).
+    /// - Throws: ``SafetensorsError/tensorNotFound(path:tensor:)``.
+    public func storedBytes(_ name: String) throws -> [UInt8] {
+        let info = try self.info(name)
+        let start = header.dataStart + info.dataOffsets.lowerBound
+        return [UInt8](mapping.bytes(start..<(start + info.dataOffsets.count)))
+    }
+
     /// The tensor `name` as `Scalar` elements, with its stored shape.
     ///
     /// - Same dtype: shares the mapped bytes when they are aligned for `Scalar`, else copies them.

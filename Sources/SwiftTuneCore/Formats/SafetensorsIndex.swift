@@ -70,6 +70,9 @@ public struct SafetensorsIndex: Sendable {
     /// The stored dtype, shape and byte range of `name` (opens its shard).
     public func info(_ name: String) throws -> SafetensorsTensorInfo { try file(containing: name).info(name) }
 
+    /// The stored bytes of `name` (see ``SafetensorsFile/storedBytes(_:)``).
+    public func storedBytes(_ name: String) throws -> [UInt8] { try file(containing: name).storedBytes(name) }
+
     /// The tensor `name` as `Scalar` elements (see ``SafetensorsFile/tensor(_:as:)`` for conversions).
     public func tensor<Scalar: TensorElement>(_ name: String, as type: Scalar.Type = Scalar.self) throws -> Tensor<Scalar> {
         try file(containing: name).tensor(name, as: type)

@@ -68,6 +68,18 @@ public enum SafetensorsWriter {
                 emit = nil
             }
         }
+
+        /// Raw bytes stored as `U8` with `shape` (bitsandbytes' packed 4-bit codes, 8-bit absmax codes and JSON
+        /// quant state are `uint8` tensors).
+        public init(name: String, bytes: [UInt8], shape: [Int]) {
+            precondition(shape.reduce(1, *) == bytes.count, "\(name): \(bytes.count) bytes for U8 shape \(shape)")
+            self.name = name
+            self.dtype = .uint8
+            self.shape = shape
+            self.elementType = "UInt8"
+            self.count = bytes.count
+            emit = { sink in try bytes.withUnsafeBytes { try sink($0) } }
+        }
     }
 
     /// Writes `entries` and optional `__metadata__` strings to `url`, replacing any file there atomically.

@@ -6,14 +6,22 @@ extension CausalLanguageModel {
     /// copied from `tokenizerSource`. The files are assembled in a temporary folder and renamed into place (other files already in the
     /// destination folder, such as training logs, are kept).
     public func save(to url: URL, dtype: SafetensorsDType = .float32, tokenizerSource: URL? = nil) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let entries = exportedWeights().map { name, tensor in SafetensorsWriter.Entry(name: name, tensor: tensor, dtype: dtype) }
+        try writeFolder(to: url, config: try encoder.encode(configuration), entries: entries, tokenizerSource: tokenizerSource)
+    }
+
+    /// Assembles a model folder in a temporary sibling (`config.json` as given, `generation_config.json`,
+    /// `model.safetensors` with `entries`, the tokenizer files) and renames it into place, keeping other files
+    /// already in the destination.
+    func writeFolder(to url: URL, config: Data, entries: [SafetensorsWriter.Entry], tokenizerSource: URL?) throws {
         let fm = FileManager.default
         let partial = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
         try? fm.removeItem(at: partial)
         try fm.createDirectory(at: partial, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let config = configuration
-        try encoder.encode(config).write(to: partial.appendingPathComponent("config.json"))
+        defer { try? fm.removeItem(at: partial) }
+        try config.write(to: partial.appendingPathComponent("config.json"))
         var generation: [String: Any] = ["_from_model_config": true]
         if let bos = configuration.beginningOfSequenceTokenID { generation["bos_token_id"] = bos }
         if !configuration.endOfSequenceTokenIDs.isEmpty {
@@ -22,7 +30,6 @@ extension CausalLanguageModel {
         }
         try JSONSerialization.data(withJSONObject: generation, options: [.prettyPrinted, .sortedKeys])
             .write(to: partial.appendingPathComponent("generation_config.json"))
-        let entries = exportedWeights().map { name, tensor in SafetensorsWriter.Entry(name: name, tensor: tensor, dtype: dtype) }
         try SafetensorsWriter.write(entries, metadata: ["format": "pt"], to: partial.appendingPathComponent("model.safetensors"))
         if let tokenizerSource {
             for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt",
@@ -39,7 +46,6 @@ extension CausalLanguageModel {
                 if fm.fileExists(atPath: destination.path) { try fm.removeItem(at: destination) }
                 try fm.moveItem(at: partial.appendingPathComponent(name), to: destination)
             }
-            try fm.removeItem(at: partial)
         } else {
             try fm.moveItem(at: partial, to: url)
         }
@@ -47,7 +53,10 @@ extension CausalLanguageModel {
 
     /// Every weight under its Hugging Face name, dense (adapters merged away only if the caller merged them;
     /// a quantized projection is written dequantized).
-    public func exportedWeights() -> [(String, Tensor<Scalar>)] {
+    public func exportedWeights() -> [(String, Tensor<Scalar>)] { exportedWeights(includingProjections: true) }
+
+    /// The same; without the decoder projections' weights (their biases stay) when `includingProjections` is false.
+    func exportedWeights(includingProjections: Bool) -> [(String, Tensor<Scalar>)] {
         var out: [(String, Tensor<Scalar>)] = [("model.embed_tokens.weight", embedTokens.weight.value.detached)]
         for (i, layer) in layers.enumerated() {
             let prefix = "model.layers.\(i)"
@@ -60,7 +69,9 @@ extension CausalLanguageModel {
             for name in ProjectionName.allCases {
                 let module = name == .gate || name == .up || name == .down ? "mlp" : "self_attn"
                 let projection = layer.projection(name)
-                out.append(("\(prefix).\(module).\(name.rawValue).weight", projection.denseWeight()))
+                if includingProjections {
+                    out.append(("\(prefix).\(module).\(name.rawValue).weight", projection.denseWeight()))
+                }
                 if let bias = projection.bias { out.append(("\(prefix).\(module).\(name.rawValue).bias", bias.value.detached)) }
             }
         }

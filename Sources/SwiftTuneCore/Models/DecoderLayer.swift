@@ -23,11 +23,17 @@ public final class DecoderLayer<Scalar: TensorScalar>: Layer {
     public init(configuration c: ModelConfiguration, index: Int, weights: some WeightSource) throws {
         configuration = c
         let prefix = "model.layers.\(index)"
-        func linear(_ name: String, _ input: Int, _ output: Int, bias: Bool) throws -> Linear<Scalar> {
-            let w = Parameter(try weights.weight("\(prefix).\(name).weight", shape: [output, input], role: .linear,
-                                                 as: Scalar.self), path: "\(prefix).\(name).weight")
+        func linear(_ name: String, _ input: Int, _ output: Int, bias: Bool) throws -> any LinearLayer<Scalar> {
             let b = bias ? Parameter(try weights.weight("\(prefix).\(name).bias", shape: [output], role: .bias,
                                                        as: Scalar.self), path: "\(prefix).\(name).bias") : nil
+            let path = "\(prefix).\(name).weight"
+            // A pre-quantized weight (bitsandbytes' layout) becomes an NF4Linear as stored; the weight source has
+            // checked that Scalar is Float, so the casts hold.
+            if let q = try weights.quantizedWeight(path, shape: [output, input], as: Scalar.self) {
+                let layer = try NF4Linear(weight: q, bias: b.map { $0 as! Parameter<Float> }, path: "\(prefix).\(name)")
+                return layer as! any LinearLayer<Scalar>
+            }
+            let w = Parameter(try weights.weight(path, shape: [output, input], role: .linear, as: Scalar.self), path: path)
             return Linear(weight: w, bias: b)
         }
         func norm(_ name: String, _ dimension: Int) throws -> RMSNorm<Scalar> {

@@ -7,6 +7,10 @@ public struct ModelFolder {
     public let configuration: ModelConfiguration
     /// The dtype the weights are stored in (of the embedding table), e.g. `"BF16"`; export writes it back.
     public let storageDType: SafetensorsDType
+    /// `config.json`'s `quantization_config` when the folder holds bitsandbytes NF4 weights (written by
+    /// transformers' `save_pretrained` or ``CausalLanguageModel/saveQuantizedNF4(to:dtype:tokenizerSource:)``);
+    /// its projections load as ``NF4Linear`` layers, as stored. `nil` for a dense folder.
+    public let quantization: BitsAndBytesConfiguration?
 
     let store: WeightStore
 
@@ -34,6 +38,14 @@ public struct ModelFolder {
             }
         }
         self.configuration = configuration
+        do {
+            quantization = try JSONDecoder().decode(QuantizationField.self, from: data).quantizationConfig
+        } catch {
+            throw ModelLoadingError.invalidConfiguration(file: configURL.path, reason: ModelLoadingError.describe(error))
+        }
+        if let reason = quantization?.unsupportedReason {
+            throw BitsAndBytesError.unsupportedQuantization(file: configURL.path, reason: "quantization_config: " + reason)
+        }
         let single = url.appendingPathComponent("model.safetensors")
         let index = url.appendingPathComponent("model.safetensors.index.json")
         if FileManager.default.fileExists(atPath: single.path) {
@@ -49,6 +61,11 @@ public struct ModelFolder {
     /// Builds the model with the folder's weights converted to `Scalar`.
     public func load<Scalar: TensorScalar>(_ type: Scalar.Type = Float.self) throws -> CausalLanguageModel<Scalar> {
         try CausalLanguageModel(configuration: configuration, weights: CheckpointWeights(store: store))
+    }
+
+    struct QuantizationField: Decodable {
+        var quantizationConfig: BitsAndBytesConfiguration?
+        enum CodingKeys: String, CodingKey { case quantizationConfig = "quantization_config" }
     }
 
     struct GenerationConfiguration: Decodable {
@@ -90,6 +107,13 @@ enum WeightStore {
         case let .sharded(index): return try index.tensor(name, as: type)
         }
     }
+
+    func storedBytes(_ name: String) throws -> [UInt8] {
+        switch self {
+        case let .single(file): return try file.storedBytes(name)
+        case let .sharded(index): return try index.storedBytes(name)
+        }
+    }
 }
 
 /// Weights read from a checkpoint, with names and shapes checked against the architecture.
@@ -108,6 +132,15 @@ final class CheckpointWeights: WeightSource {
             throw ModelLoadingError.unsupportedDType(file: store.path, name: path, dtype: info.dtype.rawValue)
         }
         return try store.tensor(path, as: type)
+    }
+
+    func quantizedWeight<S: TensorScalar>(_ path: String, shape: [Int], as type: S.Type) throws -> NF4Weight? {
+        let stateKeys = [NF4Weight.BitsAndBytesKey.quantStateNF4, NF4Weight.BitsAndBytesKey.quantStateFP4]
+        guard stateKeys.contains(where: { store.contains(path + $0) }) else { return nil }
+        guard S.self == Float.self else {
+            throw BitsAndBytesError.quantizedWeightNeedsFloat(file: store.path, tensor: path, scalar: "\(S.self)")
+        }
+        return try NF4Weight.readBitsAndBytes(name: path, shape: shape, from: store)
     }
 }
 

@@ -17,6 +17,17 @@ public protocol WeightSource: AnyObject {
     /// The weight at `path`, which must have `shape`.
     /// - Throws: when the source lacks the weight or holds a different shape (the error names both).
     func weight<S: TensorScalar>(_ path: String, shape: [Int], role: WeightRole, as type: S.Type) throws -> Tensor<S>
+    /// The projection weight at `path` (`[out, in]` = `shape`) when the source holds it NF4-quantized, else `nil`
+    /// (then ``weight(_:shape:role:as:)`` gives it dense). A quantized weight becomes an ``NF4Linear`` as it is,
+    /// without re-quantizing. The default holds none.
+    /// - Throws: when the quantized tensors are malformed or `S` is not `Float` (the error names the file).
+    func quantizedWeight<S: TensorScalar>(_ path: String, shape: [Int], as type: S.Type) throws -> NF4Weight?
+}
+
+extension WeightSource {
+    public func quantizedWeight<S: TensorScalar>(_ path: String, shape: [Int], as type: S.Type) throws -> NF4Weight? {
+        nil
+    }
 }
 
 /// Fresh weights as transformers' `_init_weights` draws them: linear and embedding weights N(0, std²)

@@ -24,4 +24,34 @@ extension CausalLanguageModel where Scalar == Float {
         }
         return quantized
     }
+
+    /// Replaces every ``NF4Linear`` projection by a dense ``Linear`` holding its dequantized weight `W'` (bit-identical
+    /// to bitsandbytes' `dequantize_4bit`), frozen, with the same bias — so that an adapter can be merged into a
+    /// model that was loaded pre-quantized. The dense layers compute what the NF4 ones did (up to float32 rounding
+    /// in a different product order).
+    /// - Returns: the paths of the projections that were dequantized, in layer order.
+    @discardableResult
+    public func dequantizeNF4() -> [String] {
+        var dequantized: [String] = []
+        for layer in layers {
+            for name in ProjectionName.allCases {
+                guard let nf4 = layer.projection(name) as? NF4Linear else { continue }
+                let weight = Parameter(nf4.denseWeight(), path: nf4.path + ".weight", trainable: false)
+                layer.replaceProjection(name, with: Linear(weight: weight, bias: nf4.bias))
+                dequantized.append(nf4.path)
+            }
+        }
+        return dequantized
+    }
+
+    /// Whether any decoder projection is an ``NF4Linear`` (quantized here, or loaded pre-quantized), directly or
+    /// under an adapter.
+    public var hasNF4Projections: Bool {
+        layers.contains { layer in
+            ProjectionName.allCases.contains { name in
+                let projection = layer.projection(name)
+                return projection is NF4Linear || (projection as? LoRALinear<Float>)?.base is NF4Linear
+            }
+        }
+    }
 }
