@@ -111,7 +111,7 @@ public struct BitsAndBytesConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Every key transformers writes, `llm_int8_skip_modules` as `null` when there are none. (`JSONEncoder` writes
-    /// `llm_int8_threshold` 6.0 as `6`, which transformers rejects; config.json is written from ``pythonJSON``.)
+    /// `llm_int8_threshold` 6.0 as `6`, which transformers rejects; config.json is written from `pythonJSON`.)
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(quantMethod, forKey: .quantMethod)
