@@ -83,6 +83,7 @@ typedef struct {
     void *ctx;
     int64_t n;
     int64_t chunks;
+    atomic_llong next;   // dynamic schedule: the next chunk to take; unused by the static schedule
 } st_parallel_job;
 
 /// Chunk k of `chunks` over [0, n): the first n % chunks chunks get one extra index.
@@ -105,6 +106,35 @@ static void st_parallel_worker(void *data) {
     st_in_parallel_region = 0;
 }
 
+static void st_parallel_worker_dynamic(void *data) {
+    st_parallel_job *job = (st_parallel_job *)data;
+    st_in_parallel_region = 1;
+    for (;;) {
+        int64_t k = atomic_fetch_add_explicit(&job->next, 1, memory_order_relaxed);
+        if (k >= job->chunks) break;
+        int64_t b, e;
+        st_chunk_bounds(job->n, job->chunks, k, &b, &e);
+        if (b < e) job->fn(job->ctx, b, e);
+    }
+    st_in_parallel_region = 0;
+}
+
+void st_parallel_for_dynamic(int64_t n, int64_t grain, int64_t chunks_per_thread, st_range_fn fn, void *ctx) {
+    if (n <= 0) return;
+    if (grain < 1) grain = 1;
+    if (chunks_per_thread < 1) chunks_per_thread = 1;
+    int64_t threads = st_get_num_threads();
+    int64_t chunks = n / grain;
+    if (chunks > threads * chunks_per_thread) chunks = threads * chunks_per_thread;
+    if (chunks > 1 && !st_in_parallel_region) pthread_once(&st_gomp_once, st_load_gomp);
+    if (chunks <= 1 || threads <= 1 || st_in_parallel_region || !st_GOMP_parallel || st_omp_in_parallel()) {
+        fn(ctx, 0, n);
+        return;
+    }
+    st_parallel_job job = {fn, ctx, n, chunks, 0};
+    st_GOMP_parallel(st_parallel_worker_dynamic, &job, (unsigned)(threads < chunks ? threads : chunks), 0);
+}
+
 void st_parallel_for(int64_t n, int64_t grain, st_range_fn fn, void *ctx) {
     if (n <= 0) return;
     if (grain < 1) grain = 1;
@@ -116,6 +146,6 @@ void st_parallel_for(int64_t n, int64_t grain, st_range_fn fn, void *ctx) {
         fn(ctx, 0, n);
         return;
     }
-    st_parallel_job job = {fn, ctx, n, chunks};
+    st_parallel_job job = {fn, ctx, n, chunks, 0};
     st_GOMP_parallel(st_parallel_worker, &job, (unsigned)chunks, 0);
 }

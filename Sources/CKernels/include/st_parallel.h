@@ -14,6 +14,10 @@ void st_set_num_threads(int n);
 /// Split [0, n) into contiguous chunks of at least `grain` indices and run `fn` on them over the thread pool.
 /// Runs inline (one call with [0, n)) when n <= grain or only one thread is configured. n == 0 does nothing.
 void st_parallel_for(int64_t n, int64_t grain, st_range_fn fn, void *ctx);
+/// Like st_parallel_for, but [0, n) is cut into up to `chunks_per_thread` × threads chunks that threads take in
+/// turn from a shared counter, so a thread that starts late (woken from sleep) takes fewer. Which chunk runs on
+/// which thread varies: use it only where each index's result does not depend on its chunk.
+void st_parallel_for_dynamic(int64_t n, int64_t grain, int64_t chunks_per_thread, st_range_fn fn, void *ctx);
 #ifdef __cplusplus
 }
 #endif

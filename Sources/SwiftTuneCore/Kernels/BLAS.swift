@@ -38,6 +38,13 @@ extension Kernels {
         st_matvec_f32(y, x, w, Int64(m), Int64(n), Int64(k))
     }
 
+    /// `y_i = x·W_iᵀ` for several weights sharing x (`st_matvec_multi_f32`): `w[i]` `[n[i], k]`, `y[i]` `[m, n[i]]`.
+    static func matvecMulti(_ y: [UnsafeMutablePointer<Float>?], w: [UnsafePointer<Float>?], n: [Int64],
+                            x: UnsafePointer<Float>, m: Int, k: Int) {
+        precondition(y.count == w.count && w.count == n.count)
+        st_matvec_multi_f32(y, w, n, Int64(n.count), x, Int64(m), Int64(k))
+    }
+
     /// Threads OpenBLAS uses.
     static var blasThreadCount: Int {
         get { Int(openblas_get_num_threads()) }

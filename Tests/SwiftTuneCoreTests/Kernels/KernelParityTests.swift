@@ -716,7 +716,49 @@ private func meanAndStd(_ values: [Float]) -> (Double, Double) {
 
 @Suite("Matrix–vector kernel")
 struct MatvecKernelTests {
-    @Test(arguments: [(1, 1, 1), (1, 7, 9), (3, 33, 17), (4, 130, 576), (2, 5, 40), (6, 9, 23)])
+    /// Several weights in one call equal one call per weight, fast and reference paths, threaded sizes included.
+    @Test(arguments: [(1, [576, 192, 192], 576), (2, [7, 1, 33], 17), (4, [1536, 1536], 64), (5, [3, 130], 9)])
+    func multiMatchesSeparateCalls(_ m: Int, _ ns: [Int], _ k: Int) {
+        let seed = UInt64(m * 7919 + k)
+        let x = (0..<(m * k)).map { Float(Int(st_random_bits(seed, UInt64($0)) % 2001) - 1000) / 1000 }
+        let ws = ns.enumerated().map { i, n in
+            (0..<(n * k)).map { Float(Int(st_random_bits(seed &+ UInt64(i + 1), UInt64($0)) % 2001) - 1000) / 1000 }
+        }
+        let expected = zip(ws, ns).map { w, n -> [Float] in
+            var y = [Float](repeating: .nan, count: m * n)
+            st_matvec_f32_ref(&y, x, w, Int64(m), Int64(n), Int64(k))
+            return y
+        }
+        for fast in [true, false] {
+            var ys = ns.map { [Float](repeating: .nan, count: m * $0) }
+            var outputs = ys.indices.map { _ in UnsafeMutablePointer<Float>?.none }
+            let buffers = ns.map { UnsafeMutablePointer<Float>.allocate(capacity: m * $0) }
+            defer { buffers.forEach { $0.deallocate() } }
+            for i in buffers.indices { outputs[i] = buffers[i] }
+            let weights = ws.map { w -> UnsafeMutablePointer<Float> in
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: w.count)
+                p.initialize(from: w, count: w.count)
+                return p
+            }
+            defer { weights.forEach { $0.deallocate() } }
+            let wPointers = weights.map { Optional(UnsafePointer($0)) }
+            let n64 = ns.map(Int64.init)
+            if fast {
+                st_matvec_multi_f32(outputs, wPointers, n64, Int64(ns.count), x, Int64(m), Int64(k))
+            } else {
+                st_matvec_multi_f32_ref(outputs, wPointers, n64, Int64(ns.count), x, Int64(m), Int64(k))
+            }
+            for i in ns.indices { ys[i] = Array(UnsafeBufferPointer(start: buffers[i], count: m * ns[i])) }
+            let tolerance = 1e-5 * Double(k).squareRoot()
+            for (i, (y, e)) in zip(ys, expected).enumerated() {
+                let d = zip(y, e).map { Swift.abs(Double($0) - Double($1)) }.max() ?? 0
+                #expect(d <= tolerance, "fast \(fast) weight \(i) of \(ns) m \(m) k \(k): max difference \(d)")
+            }
+        }
+    }
+
+    @Test(arguments: [(1, 1, 1), (1, 7, 9), (3, 33, 17), (4, 130, 576), (2, 5, 40), (6, 9, 23), (1, 1537, 576),
+                      (3, 515, 130)])
     func fastMatchesReference(_ m: Int, _ n: Int, _ k: Int) {
         let seed = UInt64(m * 1000 + n * 10 + k)
         let x = (0..<(m * k)).map { Float(Int(st_random_bits(seed, UInt64($0)) % 2001) - 1000) / 1000 }

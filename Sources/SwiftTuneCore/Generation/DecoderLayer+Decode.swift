@@ -1,0 +1,94 @@
+/// The decoder layer's generation paths: prefill (which fills the KV cache) and one-token decode steps against it.
+extension DecoderLayer where Scalar == Float {
+    /// The forward pass over a prompt that also stores its keys and values (`counts[b]` real tokens in row b).
+    func prefill(_ x: Tensor<Float>, layout: AttentionLayout, rope: RotaryEmbedding<Float>, cache: KVCache,
+                 layer: Int, counts: [Int]) -> Tensor<Float> {
+        let (q, k, v) = attentionInputs(x, positions: layout.positions, rope: rope)
+        cache.write(layer: layer, key: k, value: v, counts: counts)
+        return attentionOutput(x, context: attention(query: q, key: k, value: v, layout: layout))
+    }
+
+    /// One new token per row (`x` `[B, 1, C]` at `positions[b]`) against the cache.
+    func decodeStep(_ x: Tensor<Float>, positions: [Int], rope: RotaryEmbedding<Float>, cache: KVCache,
+                    layer: Int) -> Tensor<Float> {
+        let c = configuration
+        let B = x.shape[0]
+        let (q, k, v) = decodeAttentionInputs(x, positions: positions, rope: rope)
+        cache.write(layer: layer, key: k, value: v, counts: [Int](repeating: 1, count: B))
+        let lengths = cache.lengths.map { Int64($0 + 1) }
+        let context = Tensor<Float>(shape: [B, 1, c.attentionHeads, c.headDimension]) { out in
+            lengths.withUnsafeBufferPointer { len in
+                cache.keys[layer].withUnsafeScalars { kc in
+                    cache.values[layer].withUnsafeScalars { vc in
+                        q.withUnsafeScalars { qp in
+                            Kernels.attentionDecode(out: out.baseAddress!, q: qp.baseAddress!, keyCache: kc.baseAddress!,
+                                                    valueCache: vc.baseAddress!, lengths: len.baseAddress!, batch: B,
+                                                    heads: c.attentionHeads, keyValueHeads: c.keyValueHeads,
+                                                    headDim: c.headDimension, capacity: cache.capacity,
+                                                    scale: 1 / Double(c.headDimension).squareRoot(),
+                                                    window: c.slidingWindow ?? 0)
+                        }
+                    }
+                }
+            }
+        }
+        return decodeAttentionOutput(x, context: context)
+    }
+
+    /// ``attentionInputs(_:positions:rope:)`` for one token per row: q, k and v from one fused matrix–vector pass
+    /// when all three projections are dense.
+    func decodeAttentionInputs(_ x: Tensor<Float>, positions: [Int], rope: RotaryEmbedding<Float>)
+        -> (Tensor<Float>, Tensor<Float>, Tensor<Float>) {
+        let c = configuration
+        let n1 = inputNorm(x)
+        guard let qkv = DecoderLayer.fusedProjections(n1, [queryProjection, keyProjection, valueProjection]) else {
+            return attentionInputs(x, positions: positions, rope: rope)
+        }
+        let (B, T) = (x.shape[0], x.shape[1])
+        var q = qkv[0].reshaped([B, T, c.attentionHeads, c.headDimension])
+        var k = qkv[1].reshaped([B, T, c.keyValueHeads, c.headDimension])
+        let v = qkv[2].reshaped([B, T, c.keyValueHeads, c.headDimension])
+        if let queryNorm, let keyNorm {
+            q = queryNorm(q)
+            k = keyNorm(k)
+        }
+        return (rope(q, positions: positions), rope(k, positions: positions), v)
+    }
+
+    /// ``attentionOutput(_:context:)`` for one token per row, with gate and up in one fused pass when dense.
+    func decodeAttentionOutput(_ x: Tensor<Float>, context: Tensor<Float>) -> Tensor<Float> {
+        let (B, T) = (x.shape[0], x.shape[1])
+        let h = x + outputProjection(context.reshaped([B, T, configuration.attentionHeads * configuration.headDimension]))
+        let n2 = postAttentionNorm(h)
+        guard let gateUp = DecoderLayer.fusedProjections(n2, [gateProjection, upProjection]) else {
+            return h + downProjection(swiglu(gate: gateProjection(n2), up: upProjection(n2)))
+        }
+        return h + downProjection(swiglu(gate: gateUp[0], up: gateUp[1]))
+    }
+
+    /// `layers[i](x)` for every i in one CKernels call (`st_matvec_multi_f32`: one parallel region over all their
+    /// rows instead of one per layer), or `nil` when that does not apply: a layer that is not a dense ``Linear``
+    /// (LoRA, NF4), more than 4 rows in `x`, or gradients being recorded.
+    ///
+    /// - Parameters:
+    ///   - x: `[..., K]` with at most 4 rows in total.
+    ///   - layers: dense layers with `inputFeatures == K`.
+    /// - Returns: `[..., N_i]` per layer, biases added.
+    static func fusedProjections(_ x: Tensor<Float>, _ layers: [any LinearLayer<Float>]) -> [Tensor<Float>]? {
+        let dense = layers.compactMap { $0 as? Linear<Float> }
+        guard dense.count == layers.count, !GradMode.isEnabled, let K = x.shape.last, K > 0 else { return nil }
+        let rows = x.count / K
+        guard rows >= 1, rows <= 4, dense.allSatisfy({ $0.inputFeatures == K }) else { return nil }
+        let leading = Array(x.shape.dropLast())
+        let outputs = dense.map { Tensor<Float>(shape: leading + [$0.outputFeatures],
+                                                storage: TensorStorage(uninitializedCount: rows * $0.outputFeatures)) }
+        let weights = dense.map(\.weight.value)
+        withExtendedLifetime((x, weights, outputs)) {
+            let y = outputs.map { Optional($0.storage.pointer) }
+            let w = weights.map { Optional(UnsafePointer($0.storage.pointer)) }
+            let n = dense.map { Int64($0.outputFeatures) }
+            Kernels.matvecMulti(y, w: w, n: n, x: UnsafePointer(x.storage.pointer), m: rows, k: K)
+        }
+        return zip(outputs, dense).map { y, layer in layer.bias.map { y + $0.value } ?? y }
+    }
+}
