@@ -77,6 +77,23 @@ let package = Package(
             path: "Sources/attention-report",
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        // The NF4 area's workloads (quantize, dequantize, fused products) and its report (also decode tokens/s,
+        // bits per parameter and the QLoRA step's peak memory).
+        .target(
+            name: "NF4Workloads",
+            dependencies: [
+                .product(name: "SwiftTuneCore", package: "SwiftTune"),
+                "WorkloadSupport",
+            ],
+            path: "Sources/NF4Workloads",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .executableTarget(
+            name: "nf4-report",
+            dependencies: ["NF4Workloads"],
+            path: "Sources/nf4-report",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         // SmolLM-135M shape, the same four workloads as shared/anchors/torch_anchor.py (compare-torch.sh).
         .executableTarget(
             name: "smol-report",

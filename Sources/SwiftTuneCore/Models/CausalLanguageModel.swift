@@ -48,6 +48,14 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
     ///     sliding window (if any) applies either way.
     /// - Returns: `[B, T, V]`.
     public func callAsFunction(_ ids: [Int], shape: [Int], layout: AttentionLayout? = nil) -> Tensor<Scalar> {
+        matmul(finalHiddenStates(ids, shape: shape, layout: layout), outputWeight, transposeB: true)
+    }
+
+    /// The output projection's weight `[V, C]` (the embeddings when tied).
+    var outputWeight: Tensor<Scalar> { lmHead?.weight.value ?? embedTokens.weight.value }
+
+    /// The final-norm hidden states `[B, T, C]` that the output projection turns into logits.
+    func finalHiddenStates(_ ids: [Int], shape: [Int], layout: AttentionLayout? = nil) -> Tensor<Scalar> {
         precondition(shape.count == 2 && shape[0] * shape[1] == ids.count, "ids \(ids.count) for shape \(shape)")
         var layout = layout ?? AttentionLayout.causal(batchSize: shape[0], length: shape[1])
         precondition(layout.batchSize == shape[0] && layout.length == shape[1],
@@ -63,17 +71,18 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
                 h = layer(h, layout: rowsLayout, rope: rope)
             }
         }
-        h = norm(h)
-        return matmul(h, lmHead?.weight.value ?? embedTokens.weight.value, transposeB: true)
+        return norm(h)
     }
 
     /// Mean next-token cross-entropy over the scored positions (transformers' causal-LM loss: the model shifts,
     /// so `labels` align with `ids` and position t is scored against `labels[t + 1]`; −100 is not scored).
     /// In a packed row, the last token of a segment is never trained to predict the first token of the next one.
+    /// With a frozen output weight (LoRA, QLoRA) the logits are computed a chunk of rows at a time
+    /// (``linearCrossEntropy(hidden:weight:targets:normalizer:chunkRows:)``), never all at once.
     public func loss(_ ids: [Int], labels: [Int], shape: [Int], layout: AttentionLayout? = nil,
                      normalizer: Double? = nil) -> Tensor<Scalar> {
         precondition(labels.count == ids.count, "\(labels.count) labels for \(ids.count) ids")
-        let logits = self(ids, shape: shape, layout: layout)
+        let hidden = finalHiddenStates(ids, shape: shape, layout: layout)
         let (B, T) = (shape[0], shape[1])
         var targets = [Int](repeating: ignoreIndex, count: B * T)
         for b in 0..<B {
@@ -82,7 +91,7 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
                 targets[b * T + t] = labels[b * T + t + 1]
             }
         }
-        return crossEntropy(logits: logits.reshaped([B * T, configuration.vocabularySize]), targets: targets,
-                            normalizer: normalizer)
+        return linearCrossEntropy(hidden: hidden.reshaped([B * T, configuration.hiddenSize]), weight: outputWeight,
+                                  targets: targets, normalizer: normalizer)
     }
 }
