@@ -127,5 +127,17 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
+        .executableTarget(
+            name: "NF4Benchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                "NF4Workloads",
+            ],
+            path: "Benchmarks/NF4",
+            swiftSettings: [.swiftLanguageMode(.v5)],
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
     ]
 )
