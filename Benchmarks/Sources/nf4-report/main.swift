@@ -88,6 +88,7 @@ if let probe {
     Runtime.bufferCacheBytes = 0
     _ = glibcMallocTrim(0)
     let before = ResidentMemory.resetPeak() ?? 0
+    let tensorsBefore = Runtime.resetPeakTensorBytes()
     for _ in 0..<2 {
         let loss = model.loss(ids, labels: ids, shape: [1, tokens])
         loss.backward()
@@ -96,6 +97,8 @@ if let probe {
     }
     let peak = ResidentMemory.peak ?? 0
     print(json([("probe", probe), ("resident_before_mb", Double(before) / 1024), ("peak_rss_mb", Double(peak) / 1024),
+                ("tensor_bytes_before_mb", Double(tensorsBefore) / 1e6),
+                ("peak_tensor_mb", Double(Runtime.peakTensorBytes) / 1e6),
                 ("checkpointing", checkpointing ? "on" : "off")]))
     exit(0)
 }
