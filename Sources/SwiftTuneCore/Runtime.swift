@@ -19,11 +19,11 @@ public enum Runtime {
 
     /// Bytes held by live tensor buffers right now (memory-mapped checkpoint weights excluded; buffers kept by
     /// the reuse cache after their tensor died are not live).
-    public static var tensorBytes: Int { BufferCache.liveBytes }
+    public static var tensorBytes: Int { BufferCache.liveAndPeak.live }
 
     /// The most bytes live tensors held at once since the last ``resetPeakTensorBytes()`` (or process start):
     /// the peak memory of a computation, independent of what the allocator keeps mapped.
-    public static var peakTensorBytes: Int { BufferCache.peakLiveBytes }
+    public static var peakTensorBytes: Int { BufferCache.liveAndPeak.peak }
 
     /// Restarts ``peakTensorBytes`` at the current ``tensorBytes`` and returns that value.
     @discardableResult

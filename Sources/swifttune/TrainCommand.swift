@@ -53,6 +53,7 @@ struct TrainOptions: ParsableArguments {
         guard TruncationStrategy(rawValue: truncationStrategy) != nil else { throw ValidationError("--truncation-strategy must be delete, left or right") }
         if sgdNesterov && sgdMomentum <= 0 { throw ValidationError("--sgd-nesterov needs --sgd-momentum > 0") }
         if let r = lorapLrRatio, !(r > 0) { throw ValidationError("--lorap-lr-ratio must be positive") }
+        if lorapLrRatio != nil && tuner == "full" { throw ValidationError("--lorap-lr-ratio needs --tuner lora or dora") }
         if let quantize, quantize != "nf4" { throw ValidationError("--quantize supports nf4") }
         if quantize != nil && tuner == "full" { throw ValidationError("--quantize nf4 needs --tuner lora or dora (the base is frozen)") }
         guard batchSize > 0, gradientAccumulationSteps > 0, maxLength > 1, loraRank > 0 else {

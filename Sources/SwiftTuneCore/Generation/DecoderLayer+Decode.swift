@@ -40,8 +40,9 @@ extension DecoderLayer where Scalar == Float {
     func decodeAttentionInputs(_ x: Tensor<Float>, positions: [Int], rope: RotaryEmbedding<Float>)
         -> (Tensor<Float>, Tensor<Float>, Tensor<Float>) {
         let c = configuration
-        let n1 = inputNorm(x)
-        guard let qkv = DecoderLayer.fusedProjections(n1, [queryProjection, keyProjection, valueProjection]) else {
+        let projections: [any LinearLayer<Float>] = [queryProjection, keyProjection, valueProjection]
+        guard DecoderLayer.canFuse(x, projections),
+              let qkv = DecoderLayer.fusedProjections(inputNorm(x), projections) else {
             return attentionInputs(x, positions: positions, rope: rope)
         }
         let (B, T) = (x.shape[0], x.shape[1])
@@ -60,10 +61,18 @@ extension DecoderLayer where Scalar == Float {
         let (B, T) = (x.shape[0], x.shape[1])
         let h = x + outputProjection(context.reshaped([B, T, configuration.attentionHeads * configuration.headDimension]))
         let n2 = postAttentionNorm(h)
-        guard let gateUp = DecoderLayer.fusedProjections(n2, [gateProjection, upProjection]) else {
+        guard DecoderLayer.canFuse(n2, [gateProjection, upProjection]),
+              let gateUp = DecoderLayer.fusedProjections(n2, [gateProjection, upProjection]) else {
             return h + downProjection(swiglu(gate: gateProjection(n2), up: upProjection(n2)))
         }
         return h + downProjection(swiglu(gate: gateUp[0], up: gateUp[1]))
+    }
+
+    /// Whether ``fusedProjections(_:_:)`` applies to `x` (or to a tensor of its shape) and `layers`.
+    static func canFuse(_ x: Tensor<Float>, _ layers: [any LinearLayer<Float>]) -> Bool {
+        guard !GradMode.isEnabled, let K = x.shape.last, K > 0 else { return false }
+        let rows = x.count / K
+        return rows >= 1 && rows <= 4 && layers.allSatisfy { ($0 as? Linear<Float>)?.inputFeatures == K }
     }
 
     /// `layers[i](x)` for every i in one CKernels call (`st_matvec_multi_f32`: one parallel region over all their
@@ -75,10 +84,9 @@ extension DecoderLayer where Scalar == Float {
     ///   - layers: dense layers with `inputFeatures == K`.
     /// - Returns: `[..., N_i]` per layer, biases added.
     static func fusedProjections(_ x: Tensor<Float>, _ layers: [any LinearLayer<Float>]) -> [Tensor<Float>]? {
-        let dense = layers.compactMap { $0 as? Linear<Float> }
-        guard dense.count == layers.count, !GradMode.isEnabled, let K = x.shape.last, K > 0 else { return nil }
+        guard canFuse(x, layers), let K = x.shape.last else { return nil }
+        let dense = layers.map { $0 as! Linear<Float> }
         let rows = x.count / K
-        guard rows >= 1, rows <= 4, dense.allSatisfy({ $0.inputFeatures == K }) else { return nil }
         let leading = Array(x.shape.dropLast())
         let outputs = dense.map { Tensor<Float>(shape: leading + [$0.outputFeatures],
                                                 storage: TensorStorage(uninitializedCount: rows * $0.outputFeatures)) }

@@ -30,6 +30,10 @@ public final class DecoderLayer<Scalar: TensorScalar>: Layer {
             // A pre-quantized weight (bitsandbytes' layout) becomes an NF4Linear as stored; the weight source has
             // checked that Scalar is Float, so the casts hold.
             if let q = try weights.quantizedWeight(path, shape: [output, input], as: Scalar.self) {
+                guard Scalar.self == Float.self else {
+                    throw BitsAndBytesError.quantizedWeightNeedsFloat(file: "\(type(of: weights))", tensor: path,
+                                                                       scalar: "\(Scalar.self)")
+                }
                 let layer = try NF4Linear(weight: q, bias: b.map { $0 as! Parameter<Float> }, path: "\(prefix).\(name)")
                 return layer as! any LinearLayer<Scalar>
             }

@@ -35,8 +35,10 @@ extension ParameterGroup {
     /// `loraPlusRatio` is set):
     ///
     /// - parameters that ``isDecayed(_:)`` accepts get `weightDecay`, the others (norm scales, biases) get 0;
-    /// - with LoRA+ (Hayou et al. 2024, PEFT's `create_loraplus_optimizer` rule) the `lora_B` matrices and every
-    ///   1-D trainable tensor (DoRA magnitudes, biases) learn at η·ratio, everything else at η.
+    /// - with LoRA+ (Hayou et al. 2024) the `lora_B` matrices and every 1-D trainable tensor (DoRA magnitudes,
+    ///   biases) learn at η·ratio, everything else at η — the grouping of PEFT's `create_loraplus_optimizer`. Weight
+    ///   decay keeps the rule above, as ms-swift's LoRA+ groups do; PEFT's function decays everything but biases
+    ///   and `nn.LayerNorm`s, so it differs only for trainable RMSNorm scales, which LoRA runs do not have.
     ///
     /// Empty groups are dropped; the order of parameters inside a group is their order in `parameters`.
     public static func standard(_ parameters: [Parameter<Scalar>], weightDecay: Double,

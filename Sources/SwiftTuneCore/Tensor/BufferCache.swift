@@ -22,8 +22,15 @@ enum BufferCache {
     private static let lock = NSLock()
 
     /// Bytes held by live tensors (allocated and not yet released), and their high-water mark.
-    nonisolated(unsafe) private(set) static var liveBytes = 0
-    nonisolated(unsafe) private(set) static var peakLiveBytes = 0
+    nonisolated(unsafe) private static var liveBytes = 0
+    nonisolated(unsafe) private static var peakLiveBytes = 0
+
+    /// Live bytes and their high-water mark, read together under the lock.
+    static var liveAndPeak: (live: Int, peak: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (liveBytes, peakLiveBytes)
+    }
 
     /// Restarts the high-water mark at the current live bytes; returns them.
     static func resetPeak() -> Int {

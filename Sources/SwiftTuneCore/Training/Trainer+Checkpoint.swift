@@ -82,6 +82,9 @@ extension Trainer {
                 }
                 restored.append((p, b))
             }
+            if sgd.momentum != 0 && state.optimizerStep > 0 && restored.isEmpty {
+                throw TrainingError.badCheckpoint(path: moments.url.path, reason: "no SGD momentum buffers (written by an older SwiftTune or another optimizer); resuming would restart momentum")
+            }
             sgd.restore(buffers: restored)
         }
         if let adamw {

@@ -43,6 +43,7 @@ public final class Trainer {
     public init(model: CausalLanguageModel<Float>, samples: [Sample], validationSamples: [Sample] = [],
                 configuration: TrainingConfiguration) throws {
         guard !samples.isEmpty else { throw TrainingError.noSamples }
+        try configuration.validate()
         let vocabulary = model.configuration.vocabularySize
         for s in samples + validationSamples {
             if let bad = s.ids.first(where: { $0 < 0 || $0 >= vocabulary }) { throw TrainingError.tokenOutOfRange(bad, vocabulary) }
@@ -177,6 +178,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case nothingToTrain
     case tokenOutOfRange(Int, Int)
     case badCheckpoint(path: String, reason: String)
+    case invalidConfiguration(String)
 
     public var description: String {
         switch self {
@@ -184,6 +186,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .nothingToTrain: return "the model has no trainable parameters"
         case let .tokenOutOfRange(id, v): return "token id \(id) outside the model's vocabulary of \(v)"
         case let .badCheckpoint(path, reason): return "\(path): \(reason)"
+        case let .invalidConfiguration(reason): return "invalid training configuration: \(reason)"
         }
     }
 }

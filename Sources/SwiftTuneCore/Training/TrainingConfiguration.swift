@@ -79,3 +79,17 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         gradientCheckpointing = try c.decodeIfPresent(Bool.self, forKey: .gradientCheckpointing) ?? d.gradientCheckpointing
     }
 }
+
+extension TrainingConfiguration {
+    /// Throws ``TrainingError/invalidConfiguration(_:)`` for settings no optimizer or schedule can run with.
+    public func validate() throws {
+        func fail(_ reason: String) throws -> Never { throw TrainingError.invalidConfiguration(reason) }
+        if !(learningRate >= 0) || !learningRate.isFinite { try fail("learning_rate \(learningRate) must be a finite number ≥ 0") }
+        if !(weightDecay >= 0) { try fail("weight_decay \(weightDecay) must be ≥ 0") }
+        if !(sgdMomentum >= 0) { try fail("sgd_momentum \(sgdMomentum) must be ≥ 0") }
+        if sgdNesterov && !(sgdMomentum > 0) { try fail("sgd_nesterov needs sgd_momentum > 0") }
+        if let r = loraPlusRatio, !(r > 0) || !r.isFinite { try fail("lorap_lr_ratio \(r) must be a finite number > 0") }
+        if batchSize < 1 || gradientAccumulationSteps < 1 { try fail("batch size and gradient accumulation steps must be ≥ 1") }
+        if maxLength < 2 { try fail("max_length \(maxLength) must be ≥ 2") }
+    }
+}

@@ -732,7 +732,11 @@ struct MatvecKernelTests {
         for fast in [true, false] {
             var ys = ns.map { [Float](repeating: .nan, count: m * $0) }
             var outputs = ys.indices.map { _ in UnsafeMutablePointer<Float>?.none }
-            let buffers = ns.map { UnsafeMutablePointer<Float>.allocate(capacity: m * $0) }
+            let buffers = ns.map { n -> UnsafeMutablePointer<Float> in
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+                p.initialize(repeating: .nan, count: m * n)   // a row the kernel skips stays NaN and fails
+                return p
+            }
             defer { buffers.forEach { $0.deallocate() } }
             for i in buffers.indices { outputs[i] = buffers[i] }
             let weights = ws.map { w -> UnsafeMutablePointer<Float> in

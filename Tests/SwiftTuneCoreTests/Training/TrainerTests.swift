@@ -98,6 +98,26 @@ struct TrainerTests {
         for (e, o) in zip(expected, second.parameters.map(\.value.scalars)) { #expect(e == o) }
     }
 
+    /// Settings no optimizer can run with are typed errors from the trainer, not crashes.
+    @Test func invalidConfigurationsThrow() throws {
+        var nesterov = configuration()
+        nesterov.optimizer = .sgd
+        nesterov.sgdNesterov = true
+        nesterov.sgdMomentum = 0
+        var ratio = configuration()
+        ratio.loraPlusRatio = -1
+        var rate = configuration()
+        rate.learningRate = .nan
+        for (c, text) in [(nesterov, "sgd_nesterov"), (ratio, "lorap_lr_ratio"), (rate, "learning_rate")] {
+            do {
+                _ = try Trainer(model: try model(), samples: samples(2, seed: 9), configuration: c)
+                Issue.record("\(text): no error")
+            } catch let error as TrainingError {
+                #expect(error.description.contains(text), "\(error)")
+            }
+        }
+    }
+
     @Test func lossGoesDown() throws {
         var c = configuration()
         c.maxSteps = 30

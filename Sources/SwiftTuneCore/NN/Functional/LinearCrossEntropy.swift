@@ -6,7 +6,7 @@
 /// Meant for the output layer of a model whose output weight is frozen (LoRA, QLoRA): for each chunk of rows the
 /// logits, the loss and `∂loss/∂logits` are computed and immediately turned into `∂loss/∂h = ∂loss/∂logits · W`,
 /// so the peak is one chunk's logits and their gradient (≈ 2 · `chunkRows` · V floats) instead of 2 · N · V.
-/// On the SmolLM-135M shape at 512 tokens that is 2 × 100.7 MB → 2 × 34 MB.
+/// On the SmolLM-135M shape at 512 tokens that is 2 × 100.7 MB → 2 × 25 MB (4 chunks of 128 rows).
 ///
 /// When `weight` requires a gradient (full fine-tuning), or gradients are not being recorded, this is exactly
 /// `crossEntropy(logits: matmul(hidden, weight, transposeB: true), …)`: a trainable W needs `∂loss/∂W`, whose
@@ -25,7 +25,7 @@ public func linearCrossEntropy<Scalar: TensorScalar>(hidden: Tensor<Scalar>, wei
                  "linearCrossEntropy: hidden \(hidden.shape) and weight \(weight.shape) must be [N, C] and [V, C]")
     let (rows, vocabulary) = (hidden.shape[0], weight.shape[0])
     precondition(targets.count == rows, "linearCrossEntropy: \(targets.count) targets for hidden \(hidden.shape)")
-    guard GradMode.isEnabled, hidden.requiresGradient, !weight.requiresGradient else {
+    guard GradMode.isEnabled, hidden.requiresGradient, !weight.requiresGradient, rows > 0 else {
         return crossEntropy(logits: matmul(hidden, weight, transposeB: true), targets: targets, normalizer: normalizer)
     }
     let divisor = normalizer ?? Double(targets.lazy.filter { $0 != ignoreIndex }.count)
