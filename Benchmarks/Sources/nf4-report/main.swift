@@ -12,7 +12,8 @@
 // Peak memory of a step: the model is built (and quantized), the buffer cache is emptied and glibc is asked to
 // return freed memory, the resident high-water mark is reset through /proc/self/clear_refs, then two LoRA training
 // steps run (r 8, α 16, all seven projections, AdamW, sequence 512, batch 1); VmHWM is the step's peak including
-// the resident weights. Gradient checkpointing is on by default, as in `swifttune sft`.
+// the resident weights. Gradient checkpointing is on by default, as in `swifttune sft`. NF4_REPORT_PHASES=1 prints
+// the live tensor bytes around the forward (which includes the chunked output cross-entropy) and the backward.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -89,16 +90,26 @@ if let probe {
     _ = glibcMallocTrim(0)
     let before = ResidentMemory.resetPeak() ?? 0
     let tensorsBefore = Runtime.resetPeakTensorBytes()
+    var tensorPeak = tensorsBefore
     for _ in 0..<2 {
+        let start = Runtime.resetPeakTensorBytes()
         let loss = model.loss(ids, labels: ids, shape: [1, tokens])
+        let afterForward = (Runtime.tensorBytes, Runtime.peakTensorBytes)
+        Runtime.resetPeakTensorBytes()
         loss.backward()
+        tensorPeak = max(tensorPeak, afterForward.1, Runtime.peakTensorBytes)
+        if ProcessInfo.processInfo.environment["NF4_REPORT_PHASES"] != nil {
+            log(String(format: "phases: start %.1f MB; forward live %.1f peak %.1f; backward peak %.1f; end live %.1f",
+                       Double(start) / 1e6, Double(afterForward.0) / 1e6, Double(afterForward.1) / 1e6,
+                       Double(Runtime.peakTensorBytes) / 1e6, Double(Runtime.tensorBytes) / 1e6))
+        }
         optimizer.step(model.trainableParameters)
         model.trainableParameters.forEach { $0.zeroGradient() }
     }
     let peak = ResidentMemory.peak ?? 0
     print(json([("probe", probe), ("resident_before_mb", Double(before) / 1024), ("peak_rss_mb", Double(peak) / 1024),
                 ("tensor_bytes_before_mb", Double(tensorsBefore) / 1e6),
-                ("peak_tensor_mb", Double(Runtime.peakTensorBytes) / 1e6),
+                ("peak_tensor_mb", Double(max(tensorPeak, Runtime.peakTensorBytes)) / 1e6),
                 ("checkpointing", checkpointing ? "on" : "off")]))
     exit(0)
 }
