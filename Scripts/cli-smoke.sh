@@ -16,7 +16,8 @@ test -f "$work/lora/logging.jsonl" && test -f "$work/lora/loss.svg" && test -d "
 "$bin" sft "${common[@]}" --output "$work/lora" --max-steps 4 --save-steps 2 --lora-rank 4 --resume-from-checkpoint "$work/lora/checkpoint-2"
 "$bin" sft "${common[@]}" --output "$work/qlora" --max-steps 2 --tuner dora --quantize nf4 --lora-rank 4 --lorap-lr-ratio 16
 "$bin" pt --model Defaults/model --dataset Defaults/data/corpus.jsonl --output "$work/sgd" --tuner full --max-length 64 --max-steps 2 --save-steps 1 --optimizer sgd --sgd-momentum 0.9 --sgd-nesterov --learning-rate 0.01
-"$bin" pt --model Defaults/model --dataset Defaults/data/corpus.jsonl --output "$work/sgd" --tuner full --max-length 64 --max-steps 2 --save-steps 1 --optimizer sgd --sgd-momentum 0.9 --sgd-nesterov --learning-rate 0.01 --resume-from-checkpoint "$work/sgd/checkpoint-1"
+printf '{"optimizer": "sgd", "sgd_momentum": 0.9, "sgd_nesterov": true, "learning_rate": 0.01}\n' > "$work/sgd.json"
+"$bin" pt --model Defaults/model --dataset Defaults/data/corpus.jsonl --output "$work/sgd" --tuner full --max-length 64 --max-steps 2 --save-steps 1 --config "$work/sgd.json" --resume-from-checkpoint "$work/sgd/checkpoint-1"
 printf '{"learning_rate": 0.001, "max_steps": 2, "packing": true}\n' > "$work/config.json"
 "$bin" pt --model Defaults/model --dataset Defaults/data/corpus.jsonl --output "$work/full" --tuner full --config "$work/config.json" --max-length 128 --batch-size 2
 test -f "$work/full/model.safetensors"

@@ -27,7 +27,7 @@ struct SwiftTuneCommand: ParsableCommand {
 /// `--config FILE`: a JSON object or flat YAML (`key: value` lines, lists as `[a, b]`) whose keys are option
 /// names with `-` or `_` (`learning_rate: 1e-4`, `packing: true`).
 enum ConfigFile {
-    static let flags: Set<String> = ["packing", "use-rslora", "skip-bad-rows"]
+    static let flags: Set<String> = ["packing", "use-rslora", "skip-bad-rows", "sgd-nesterov"]   // TrainOptions' @Flags
 
     static func expand(_ arguments: [String]) throws -> [String] {
         guard let i = arguments.firstIndex(of: "--config") else { return arguments }
