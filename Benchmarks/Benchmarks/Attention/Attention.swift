@@ -18,10 +18,6 @@ enum AttentionMetric {
     static let peakTensorMemory = BenchmarkMetric.custom("peak tensor MB", polarity: .prefersSmaller, useScalingFactor: false)
 }
 
-final class InstanceBox {
-    var instance: Instance?
-}
-
 let benchmarks: @Sendable () -> Void = {
     let custom = [AttentionMetric.mflops, AttentionMetric.peakTensorMemory]
     for workload in AttentionWorkloads.all() {

@@ -32,11 +32,6 @@ enum FoundationMetric {
     static let peakRSSDelta = BenchmarkMetric.custom("peak RSS Δ (MB)", polarity: .prefersSmaller, useScalingFactor: false)
 }
 
-/// Holds a workload's inputs between the suite's setup and teardown.
-final class InstanceBox {
-    var instance: Instance?
-}
-
 let benchmarks: @Sendable () -> Void = {
     var common: [BenchmarkMetric] = [
         .wallClock, .cpuTotal, .mallocCountTotal, .mallocBytesCount,

@@ -14,10 +14,6 @@ enum NF4Metric {
     static let mflops = BenchmarkMetric.custom("MFLOP/s", polarity: .prefersLarger, useScalingFactor: false)
 }
 
-final class InstanceBox {
-    var instance: Instance?
-}
-
 let benchmarks: @Sendable () -> Void = {
     for workload in NF4Workloads.all {
         let box = InstanceBox()

@@ -140,3 +140,9 @@ public final class Deallocator {
     public init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
     deinit { pointer.deallocate() }
 }
+
+/// Holds a workload's inputs between an ordo-one/benchmark suite's setup and teardown.
+public final class InstanceBox {
+    public var instance: Instance?
+    public init() {}
+}
