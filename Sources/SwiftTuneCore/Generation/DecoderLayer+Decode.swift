@@ -39,32 +39,19 @@ extension DecoderLayer where Scalar == Float {
     /// when all three projections are dense.
     func decodeAttentionInputs(_ x: Tensor<Float>, positions: [Int], rope: RotaryEmbedding<Float>)
         -> (Tensor<Float>, Tensor<Float>, Tensor<Float>) {
-        let c = configuration
         let projections: [any LinearLayer<Float>] = [queryProjection, keyProjection, valueProjection]
         guard DecoderLayer.canFuse(x, projections),
               let qkv = DecoderLayer.fusedProjections(inputNorm(x), projections) else {
             return attentionInputs(x, positions: positions, rope: rope)
         }
-        let (B, T) = (x.shape[0], x.shape[1])
-        var q = qkv[0].reshaped([B, T, c.attentionHeads, c.headDimension])
-        var k = qkv[1].reshaped([B, T, c.keyValueHeads, c.headDimension])
-        let v = qkv[2].reshaped([B, T, c.keyValueHeads, c.headDimension])
-        if let queryNorm, let keyNorm {
-            q = queryNorm(q)
-            k = keyNorm(k)
-        }
-        return (rope(q, positions: positions), rope(k, positions: positions), v)
+        return headsWithRoPE(qkv[0], qkv[1], qkv[2], positions: positions, rope: rope)
     }
 
     /// ``attentionOutput(_:context:)`` for one token per row, with gate and up in one fused pass when dense.
     func decodeAttentionOutput(_ x: Tensor<Float>, context: Tensor<Float>) -> Tensor<Float> {
-        let (B, T) = (x.shape[0], x.shape[1])
-        let h = x + outputProjection(context.reshaped([B, T, configuration.attentionHeads * configuration.headDimension]))
-        let n2 = postAttentionNorm(h)
-        guard DecoderLayer.canFuse(n2, [gateProjection, upProjection]),
-              let gateUp = DecoderLayer.fusedProjections(n2, [gateProjection, upProjection]) else {
-            return h + downProjection(swiglu(gate: gateProjection(n2), up: upProjection(n2)))
-        }
+        guard DecoderLayer.canFuse(x, [gateProjection, upProjection]) else { return attentionOutput(x, context: context) }
+        let h = residualAfterAttention(x, context: context)
+        let gateUp = DecoderLayer.fusedProjections(postAttentionNorm(h), [gateProjection, upProjection])!
         return h + downProjection(swiglu(gate: gateUp[0], up: gateUp[1]))
     }
 

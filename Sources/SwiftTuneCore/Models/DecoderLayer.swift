@@ -115,12 +115,18 @@ public final class DecoderLayer<Scalar: TensorScalar>: Layer {
     /// Queries `[B, T, H, D]`, keys and values `[B, T, KV, D]` of `x`, with q/k norms and RoPE applied.
     func attentionInputs(_ x: Tensor<Scalar>, positions: [Int], rope: RotaryEmbedding<Scalar>)
         -> (Tensor<Scalar>, Tensor<Scalar>, Tensor<Scalar>) {
-        let c = configuration
-        let (B, T) = (x.shape[0], x.shape[1])
         let n1 = inputNorm(x)
-        var q = queryProjection(n1).reshaped([B, T, c.attentionHeads, c.headDimension])
-        var k = keyProjection(n1).reshaped([B, T, c.keyValueHeads, c.headDimension])
-        let v = valueProjection(n1).reshaped([B, T, c.keyValueHeads, c.headDimension])
+        return headsWithRoPE(queryProjection(n1), keyProjection(n1), valueProjection(n1), positions: positions, rope: rope)
+    }
+
+    /// The q/k/v projections `[B, T, ·]` split into heads, with q/k norms (Qwen3) and RoPE applied.
+    func headsWithRoPE(_ qProjected: Tensor<Scalar>, _ kProjected: Tensor<Scalar>, _ vProjected: Tensor<Scalar>,
+                       positions: [Int], rope: RotaryEmbedding<Scalar>) -> (Tensor<Scalar>, Tensor<Scalar>, Tensor<Scalar>) {
+        let c = configuration
+        let (B, T) = (qProjected.shape[0], qProjected.shape[1])
+        var q = qProjected.reshaped([B, T, c.attentionHeads, c.headDimension])
+        var k = kProjected.reshaped([B, T, c.keyValueHeads, c.headDimension])
+        let v = vProjected.reshaped([B, T, c.keyValueHeads, c.headDimension])
         if let queryNorm, let keyNorm {
             q = queryNorm(q)
             k = keyNorm(k)
@@ -130,9 +136,14 @@ public final class DecoderLayer<Scalar: TensorScalar>: Layer {
 
     /// The residual stream after attention (`context` `[B, T, H, D]`) and the MLP.
     func attentionOutput(_ x: Tensor<Scalar>, context: Tensor<Scalar>) -> Tensor<Scalar> {
-        let (B, T) = (x.shape[0], x.shape[1])
-        let h = x + outputProjection(context.reshaped([B, T, configuration.attentionHeads * configuration.headDimension]))
+        let h = residualAfterAttention(x, context: context)
         let n2 = postAttentionNorm(h)
         return h + downProjection(swiglu(gate: gateProjection(n2), up: upProjection(n2)))
+    }
+
+    /// `x + o_proj(context)`.
+    func residualAfterAttention(_ x: Tensor<Scalar>, context: Tensor<Scalar>) -> Tensor<Scalar> {
+        let (B, T) = (x.shape[0], x.shape[1])
+        return x + outputProjection(context.reshaped([B, T, configuration.attentionHeads * configuration.headDimension]))
     }
 }
