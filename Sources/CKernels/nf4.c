@@ -105,14 +105,12 @@ static inline int st_nf4_bucket_linear(float s, const float *mid, int size) {
     return k;
 }
 
-/// The same by binary search: the first index i with mid[i] >= s (size − 1 when there is none).
-static inline int st_nf4_bucket_search(float s, const float *mid, int size) {
+/// The same by a branch-free binary search over the 255 midpoints of the 256-entry map (the midpoints are sorted,
+/// so the count of those below s is found by halving steps 128, 64, …, 1; every probed index is ≤ 254).
+static inline int st_nf4_bucket_search256(float s, const float *mid) {
     s = s < -1.0f ? -1.0f : (s > 1.0f ? 1.0f : s);
-    int lo = 0, hi = size - 1;
-    while (lo < hi) {
-        int m = (lo + hi) >> 1;
-        if (mid[m] < s) lo = m + 1; else hi = m;
-    }
+    int lo = 0;
+    for (int step = 128; step > 0; step >>= 1) lo += (mid[lo + step - 1] < s) ? step : 0;
     return lo;
 }
 
@@ -302,7 +300,7 @@ static void st_nf4_absmax_quantize_block(uint8_t *restrict codes, float *restric
     for (int64_t i = 0; i < len; i++) {
         const float d = absmax[begin + i] - offset;
         const float s = full ? d * inv : d / am;
-        codes[begin + i] = (uint8_t)(search ? st_nf4_bucket_search(s, mid, 256) : st_nf4_bucket_linear(s, mid, 256));
+        codes[begin + i] = (uint8_t)(search ? st_nf4_bucket_search256(s, mid) : st_nf4_bucket_linear(s, mid, 256));
     }
 }
 
@@ -314,12 +312,28 @@ void st_nf4_absmax_quantize_f32_ref(uint8_t *restrict codes, float *restrict abs
         st_nf4_absmax_quantize_block(codes, absmax2, absmax, count, offset, mid, b, 0);
 }
 
+typedef struct {
+    uint8_t *codes;
+    float *absmax2;
+    const float *absmax;
+    int64_t count;
+    float offset;
+    float mid[255];
+} st_nf4_absmax_args;
+
+/// 256-blocks [b0, b1): every block has its own scale and codes, so blocks run on any thread.
+static void st_nf4_absmax_quantize_range(void *ctx, int64_t b0, int64_t b1) {
+    const st_nf4_absmax_args *a = (const st_nf4_absmax_args *)ctx;
+    for (int64_t b = b0; b < b1; b++)
+        st_nf4_absmax_quantize_block(a->codes, a->absmax2, a->absmax, a->count, a->offset, a->mid, b, 1);
+}
+
 void st_nf4_absmax_quantize_f32(uint8_t *restrict codes, float *restrict absmax2, const float *restrict absmax,
                                 int64_t count, float offset) {
-    float mid[255];
-    st_nf4_midpoints(mid, st_nf4_dynamic, 256);
-    for (int64_t b = 0; b * ST_NF4_ABSMAX_BLOCK < count; b++)
-        st_nf4_absmax_quantize_block(codes, absmax2, absmax, count, offset, mid, b, 1);
+    st_nf4_absmax_args a = {codes, absmax2, absmax, count, offset, {0}};
+    st_nf4_midpoints(a.mid, st_nf4_dynamic, 256);
+    const int64_t blocks = (count + ST_NF4_ABSMAX_BLOCK - 1) / ST_NF4_ABSMAX_BLOCK;
+    st_parallel_for(blocks, 64, st_nf4_absmax_quantize_range, &a);
 }
 
 void st_nf4_absmax_dequantize_f32_ref(float *restrict absmax, const uint8_t *restrict codes,

@@ -95,7 +95,7 @@ struct NF4KernelTests {
         }
     }
 
-    @Test(arguments: [1, 2, 255, 256, 257, 1000, 4096])
+    @Test(arguments: [1, 2, 255, 256, 257, 1000, 4096, 40_000, 70_001])   // ≥ 128 blocks run on 2 threads
     func absmaxDoubleQuantizationIsBitIdentical(_ count: Int) {
         var rng = NF4Random(seed: UInt64(count) + 99)
         let absmax = (0..<count).map { i in i % 17 == 3 ? 0.5 : 0.01 + rng.next() * 0.1 }
@@ -104,9 +104,13 @@ struct NF4KernelTests {
         var codesRef = [UInt8](repeating: 0, count: count), scalesRef = [Float](repeating: 0, count: blocks)
         var codes = [UInt8](repeating: 1, count: count), scales = [Float](repeating: 1, count: blocks)
         st_nf4_absmax_quantize_f32_ref(&codesRef, &scalesRef, absmax, Int64(count), offset)
-        st_nf4_absmax_quantize_f32(&codes, &scales, absmax, Int64(count), offset)
-        #expect(firstByteDifference(codes, codesRef) == nil, "count \(count): codes")
-        #expect(firstBitDifference(scales, scalesRef) == nil, "count \(count): absmax2")
+        forEachThreadCount { threads in
+            codes = [UInt8](repeating: 1, count: count)
+            scales = [Float](repeating: 1, count: blocks)
+            st_nf4_absmax_quantize_f32(&codes, &scales, absmax, Int64(count), offset)
+            #expect(firstByteDifference(codes, codesRef) == nil, "count \(count), \(threads) threads: codes")
+            #expect(firstBitDifference(scales, scalesRef) == nil, "count \(count), \(threads) threads: absmax2")
+        }
         var back = [Float](repeating: .nan, count: count), backRef = [Float](repeating: .nan, count: count)
         st_nf4_absmax_dequantize_f32_ref(&backRef, codesRef, scalesRef, Int64(count), offset)
         st_nf4_absmax_dequantize_f32(&back, codesRef, scalesRef, Int64(count), offset)
