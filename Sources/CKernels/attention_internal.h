@@ -1,4 +1,4 @@
-// attention.c — attention over packed sequences: mask descriptions, tiled forward / backward with grouped-query
+// attention_internal.h — attention over packed sequences: mask descriptions, tiled forward / backward with grouped-query
 // attention (FlashAttention-2 style, Dao 2023), and the one-query decode path.
 //
 // Purpose: never build the T×S score matrix. Every query i sees one contiguous key range [lo_i, hi_i] (its own
@@ -6,10 +6,11 @@
 // of the block sees, and mask elementwise only inside tiles that are partly visible. A row of k equal segments thus
 // costs about 1/k of a dense causal row.
 //
-// Why one file of ~1,200 lines: the forward, both backward passes and decode share the static-inline tile helpers
-// (visibility ranges, the 6×16 register kernel, the online-softmax update) and the _ref twins; splitting them
-// would need a private header of inline functions. The planned split is attention_ref.c / attention_forward.c /
-// attention_backward.c / attention_decode.c over an st_attention_internal.h.
+// Files: this private header holds what the passes share (limits, the work-item context, visibility ranges, the
+// transposes and 6×16 register micro-kernels, the online-softmax helpers, tile sizes); attention_ref.c the mask
+// builders and the scalar `_ref` twins that define the results; attention_forward.c, attention_backward.c (dK/dV
+// pass A, dQ pass B) and attention_decode.c one pass each with its entry point. Shared functions are static
+// inline, so each pass compiles its own copy and nothing in here is exported.
 //
 // Visibility (the `_ref` twins define it; the fast paths implement the same ranges): a segment is a maximal run of
 // equal ids in seg; query i at position p = q_offset + i sees key j iff p is a key position (0 <= p < S) whose id is
@@ -50,6 +51,8 @@
 // Shape legend (as in st_attention.h): B rows, T queries, S keys, H query heads, KV key/value heads (R = H / KV query
 // heads per KV head), D head dim, Dp = D rounded up to 8; q, out, dout, dq [B, T, H, D]; k, v, dk, dv [B, S, KV, D];
 // lse [B, H, T]; seg [B, S]; BQ / BK = query / key tile sizes.
+#ifndef ST_ATTENTION_INTERNAL_H
+#define ST_ATTENTION_INTERNAL_H
 #include "st_internal.h"
 
 #define ST_ATT_MAX_D 256                 // larger head dims take the `_ref` path
@@ -64,244 +67,8 @@ static inline int64_t st_att_min(int64_t a, int64_t b) { return a < b ? a : b; }
 static inline int64_t st_att_max(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /// Parameters the kernels can run with: non-negative sizes, KV >= 1 dividing H.
-static int st_att_params_ok(const st_attention_params *p) {
+static inline int st_att_params_ok(const st_attention_params *p) {
     return p->B >= 0 && p->T >= 0 && p->S >= 0 && p->H >= 0 && p->KV >= 1 && p->D >= 0 && p->H % p->KV == 0;
-}
-
-// MARK: - Visibility by scanning (the definition)
-
-/// Keys [*lo, *hi] seen by the query at position qpos of a row (empty when *lo > *hi); seg_row may be NULL.
-static void st_att_query_keys(const int32_t *seg_row, int64_t S, int64_t qpos, int causal, int64_t window,
-                              int64_t *lo, int64_t *hi) {
-    int64_t a = 0, z = S - 1;
-    if (seg_row) {
-        if (qpos < 0 || qpos >= S || seg_row[qpos] < 0) {
-            *lo = 0;
-            *hi = -1;
-            return;
-        }
-        int32_t id = seg_row[qpos];
-        a = qpos;
-        while (a > 0 && seg_row[a - 1] == id) a--;
-        z = qpos;
-        while (z + 1 < S && seg_row[z + 1] == id) z++;
-    }
-    if (causal && qpos < z) z = qpos;
-    if (window > 0 && qpos - window + 1 > a) a = qpos - window + 1;
-    *lo = a;
-    *hi = z;
-}
-
-/// Query positions [*lo, *hi] that see key j of a row (empty when *lo > *hi) — the same relation read from the key.
-static void st_att_key_queries(const int32_t *seg_row, int64_t S, int64_t j, int causal, int64_t window,
-                               int64_t *lo, int64_t *hi) {
-    int64_t a = -ST_ATT_FAR, z = ST_ATT_FAR;
-    if (seg_row) {
-        if (seg_row[j] < 0) {
-            *lo = 0;
-            *hi = -1;
-            return;
-        }
-        int32_t id = seg_row[j];
-        a = j;
-        while (a > 0 && seg_row[a - 1] == id) a--;
-        z = j;
-        while (z + 1 < S && seg_row[z + 1] == id) z++;
-    }
-    if (causal && j > a) a = j;
-    if (window > 0 && j + window - 1 < z) z = j + window - 1;
-    *lo = a;
-    *hi = z;
-}
-
-// MARK: - Masks
-
-int st_mask_from_cu_seqlens(int32_t *seg, int32_t *key_start, const int32_t *cu_seqlens, int64_t n_segments,
-                            int64_t T, int64_t window) {
-    if (!cu_seqlens || n_segments < 0 || n_segments > INT32_MAX || T < 0 || T > INT32_MAX) return -1;
-    if (cu_seqlens[0] != 0) return -1;
-    for (int64_t s = 0; s < n_segments; s++)
-        if (cu_seqlens[s + 1] < cu_seqlens[s]) return -1;
-    if (cu_seqlens[n_segments] > T) return -1;
-    for (int64_t s = 0; s < n_segments; s++) {
-        for (int64_t t = cu_seqlens[s]; t < cu_seqlens[s + 1]; t++) {
-            if (seg) seg[t] = (int32_t)s;
-            if (key_start) {
-                int64_t first = cu_seqlens[s];
-                if (window > 0 && t - window + 1 > first) first = t - window + 1;
-                key_start[t] = (int32_t)first;
-            }
-        }
-    }
-    for (int64_t t = cu_seqlens[n_segments]; t < T; t++) {
-        if (seg) seg[t] = -1;
-        if (key_start) key_start[t] = -1;
-    }
-    return 0;
-}
-
-void st_mask_dense(float *mask, const int32_t *seg, int64_t B, int64_t T, int causal, int64_t window) {
-    if (B <= 0 || T <= 0) return;
-    for (int64_t b = 0; b < B; b++) {
-        for (int64_t i = 0; i < T; i++) {
-            int64_t lo, hi;
-            st_att_query_keys(seg ? seg + b * T : NULL, T, i, causal, window, &lo, &hi);
-            float *m = mask + (b * T + i) * T;
-            for (int64_t j = 0; j < T; j++) m[j] = (j >= lo && j <= hi) ? 0.0f : -INFINITY;
-        }
-    }
-}
-
-// MARK: - Scalar definitions
-
-static double st_att_dot_ref(const float *a, const float *b, int64_t D) {
-    double s = 0.0;
-    for (int64_t d = 0; d < D; d++) s += (double)a[d] * (double)b[d];
-    return s;
-}
-
-void st_attention_forward_f32_ref(float *out, float *lse, const float *q, const float *k, const float *v,
-                                  const int32_t *seg, st_attention_params p) {
-    if (!st_att_params_ok(&p)) return;
-    const int64_t T = p.T, S = p.S, H = p.H, KV = p.KV, D = p.D, R = p.H / p.KV;
-    const double scale = p.scale;
-    for (int64_t b = 0; b < p.B; b++) {
-        for (int64_t h = 0; h < H; h++) {
-            const int64_t g = h / R;
-            for (int64_t i = 0; i < T; i++) {
-                const float *qi = q + ((b * T + i) * H + h) * D;
-                float *oi = out + ((b * T + i) * H + h) * D;
-                int64_t lo, hi;
-                st_att_query_keys(seg ? seg + b * S : NULL, S, p.q_offset + i, p.causal, p.window, &lo, &hi);
-                if (lo > hi) {
-                    for (int64_t d = 0; d < D; d++) oi[d] = 0.0f;
-                    lse[(b * H + h) * T + i] = -INFINITY;
-                    continue;
-                }
-                double m = -INFINITY;
-                for (int64_t j = lo; j <= hi; j++) {
-                    double s = scale * st_att_dot_ref(qi, k + ((b * S + j) * KV + g) * D, D);
-                    if (s > m) m = s;
-                }
-                double l = 0.0;
-                for (int64_t j = lo; j <= hi; j++)
-                    l += exp(scale * st_att_dot_ref(qi, k + ((b * S + j) * KV + g) * D, D) - m);
-                lse[(b * H + h) * T + i] = (float)(m + log(l));
-                for (int64_t d0 = 0; d0 < D; d0 += ST_ATT_REF_CHUNK) {
-                    const int64_t w = st_att_min(ST_ATT_REF_CHUNK, D - d0);
-                    double acc[ST_ATT_REF_CHUNK] = {0};
-                    for (int64_t j = lo; j <= hi; j++) {
-                        const float *kj = k + ((b * S + j) * KV + g) * D, *vj = v + ((b * S + j) * KV + g) * D;
-                        double pj = exp(scale * st_att_dot_ref(qi, kj, D) - m) / l;
-                        for (int64_t d = 0; d < w; d++) acc[d] += pj * (double)vj[d0 + d];
-                    }
-                    for (int64_t d = 0; d < w; d++) oi[d0 + d] = (float)acc[d];
-                }
-            }
-        }
-    }
-}
-
-void st_attention_backward_f32_ref(float *dq, float *dk, float *dv, const float *dout, const float *q,
-                                   const float *k, const float *v, const float *out, const float *lse,
-                                   const int32_t *seg, st_attention_params p) {
-    if (!st_att_params_ok(&p)) return;
-    const int64_t T = p.T, S = p.S, H = p.H, KV = p.KV, D = p.D, R = p.H / p.KV;
-    const double scale = p.scale;
-    // dS_ij = P_ij (dO_i·v_j − Di), P_ij = exp(scale q_i·k_j − lse_i), Di = dO_i·out_i.
-#define ST_ATT_REF_DS(b, h, i, j, P, DS)                                                                           \
-    do {                                                                                                           \
-        const float *qi_ = q + (((b) * T + (i)) * H + (h)) * D, *doi_ = dout + (((b) * T + (i)) * H + (h)) * D;    \
-        const float *oi_ = out + (((b) * T + (i)) * H + (h)) * D;                                                  \
-        const float *kj_ = k + (((b) * S + (j)) * KV + (h) / R) * D, *vj_ = v + (((b) * S + (j)) * KV + (h) / R) * D; \
-        (P) = exp(scale * st_att_dot_ref(qi_, kj_, D) - (double)lse[((b) * H + (h)) * T + (i)]);                   \
-        (DS) = (P) * (st_att_dot_ref(doi_, vj_, D) - st_att_dot_ref(doi_, oi_, D));                                \
-    } while (0)
-    if (dq) {
-        for (int64_t b = 0; b < p.B; b++)
-            for (int64_t h = 0; h < H; h++)
-                for (int64_t i = 0; i < T; i++) {
-                    int64_t lo, hi;
-                    st_att_query_keys(seg ? seg + b * S : NULL, S, p.q_offset + i, p.causal, p.window, &lo, &hi);
-                    float *dqi = dq + ((b * T + i) * H + h) * D;
-                    for (int64_t d0 = 0; d0 < D; d0 += ST_ATT_REF_CHUNK) {
-                        const int64_t w = st_att_min(ST_ATT_REF_CHUNK, D - d0);
-                        double acc[ST_ATT_REF_CHUNK] = {0};
-                        for (int64_t j = lo; j <= hi; j++) {
-                            double pij, ds;
-                            ST_ATT_REF_DS(b, h, i, j, pij, ds);
-                            const float *kj = k + ((b * S + j) * KV + h / R) * D;
-                            for (int64_t d = 0; d < w; d++) acc[d] += ds * (double)kj[d0 + d];
-                        }
-                        for (int64_t d = 0; d < w; d++) dqi[d0 + d] = (float)(scale * acc[d]);
-                    }
-                }
-    }
-    if (dk || dv) {
-        for (int64_t b = 0; b < p.B; b++)
-            for (int64_t g = 0; g < KV; g++)
-                for (int64_t j = 0; j < S; j++) {
-                    int64_t plo, phi;
-                    st_att_key_queries(seg ? seg + b * S : NULL, S, j, p.causal, p.window, &plo, &phi);
-                    const int64_t ilo = st_att_max(plo - p.q_offset, 0), ihi = st_att_min(phi - p.q_offset, T - 1);
-                    for (int64_t d0 = 0; d0 < D; d0 += ST_ATT_REF_CHUNK) {
-                        const int64_t w = st_att_min(ST_ATT_REF_CHUNK, D - d0);
-                        double ak[ST_ATT_REF_CHUNK] = {0}, av[ST_ATT_REF_CHUNK] = {0};
-                        for (int64_t h = g * R; h < (g + 1) * R; h++)
-                            for (int64_t i = ilo; i <= ihi; i++) {
-                                double pij, ds;
-                                ST_ATT_REF_DS(b, h, i, j, pij, ds);
-                                const float *qi = q + ((b * T + i) * H + h) * D, *doi = dout + ((b * T + i) * H + h) * D;
-                                for (int64_t d = 0; d < w; d++) {
-                                    ak[d] += ds * (double)qi[d0 + d];
-                                    av[d] += pij * (double)doi[d0 + d];
-                                }
-                            }
-                        float *dkj = dk ? dk + ((b * S + j) * KV + g) * D : NULL;
-                        float *dvj = dv ? dv + ((b * S + j) * KV + g) * D : NULL;
-                        for (int64_t d = 0; d < w; d++) {
-                            if (dkj) dkj[d0 + d] = (float)(scale * ak[d]);
-                            if (dvj) dvj[d0 + d] = (float)av[d];
-                        }
-                    }
-                }
-    }
-#undef ST_ATT_REF_DS
-}
-
-void st_attention_decode_f32_ref(float *out, const float *q, const float *k_cache, const float *v_cache,
-                                 const int64_t *lengths, int64_t B, int64_t H, int64_t KV, int64_t D,
-                                 int64_t capacity, float scale, int64_t window) {
-    if (B <= 0 || H <= 0 || KV < 1 || H % KV != 0 || D <= 0 || capacity < 0) return;
-    const int64_t R = H / KV;
-    for (int64_t b = 0; b < B; b++) {
-        const int64_t len = st_att_min(st_att_max(lengths[b], 0), capacity);
-        const int64_t lo = window > 0 ? st_att_max(len - window, 0) : 0;
-        for (int64_t h = 0; h < H; h++) {
-            const float *qh = q + (b * H + h) * D;
-            const float *kc = k_cache + (b * KV + h / R) * capacity * D, *vc = v_cache + (b * KV + h / R) * capacity * D;
-            float *oh = out + (b * H + h) * D;
-            if (lo >= len) {
-                for (int64_t d = 0; d < D; d++) oh[d] = 0.0f;
-                continue;
-            }
-            double m = -INFINITY, l = 0.0;
-            for (int64_t j = lo; j < len; j++) {
-                double s = (double)scale * st_att_dot_ref(qh, kc + j * D, D);
-                if (s > m) m = s;
-            }
-            for (int64_t j = lo; j < len; j++) l += exp((double)scale * st_att_dot_ref(qh, kc + j * D, D) - m);
-            for (int64_t d0 = 0; d0 < D; d0 += ST_ATT_REF_CHUNK) {
-                const int64_t w = st_att_min(ST_ATT_REF_CHUNK, D - d0);
-                double acc[ST_ATT_REF_CHUNK] = {0};
-                for (int64_t j = lo; j < len; j++) {
-                    double pj = exp((double)scale * st_att_dot_ref(qh, kc + j * D, D) - m) / l;
-                    for (int64_t d = 0; d < w; d++) acc[d] += pj * (double)vc[j * D + d0 + d];
-                }
-                for (int64_t d = 0; d < w; d++) oh[d0 + d] = (float)acc[d];
-            }
-        }
-    }
 }
 
 // MARK: - AVX2 paths
@@ -349,7 +116,7 @@ typedef struct {
 
 /// Key ranges lo[r], hi[r] of queries i0 .. i0+nq-1 of row b (st_att_query_keys with a run cache); returns 0 when no
 /// query of the tile sees any key.
-static int st_att_tile_ranges(const st_att_ctx *x, st_att_run *rc, int64_t b, int64_t i0, int64_t nq, int64_t *lo,
+static inline int st_att_tile_ranges(const st_att_ctx *x, st_att_run *rc, int64_t b, int64_t i0, int64_t nq, int64_t *lo,
                               int64_t *hi, st_att_bounds *bd) {
     const int64_t S = x->S;
     const int32_t *sr = x->seg ? x->seg + b * S : NULL;
@@ -426,7 +193,7 @@ ST_AVX2 static inline void st_att_tr8(float *dst, int64_t ldd, const float *src,
 }
 
 /// Xt[d * ldt + c] = X[c * ldx + d] for c < nk, d < D; columns nk .. nc-1 are zero.
-ST_AVX2 static void st_att_transpose(float *Xt, int64_t ldt, const float *X, int64_t ldx, int64_t nk, int64_t nc,
+ST_AVX2 static inline void st_att_transpose(float *Xt, int64_t ldt, const float *X, int64_t ldx, int64_t nk, int64_t nc,
                                      int64_t D) {
     int64_t c = 0;
     for (; c + 8 <= nk; c += 8) {
@@ -478,7 +245,7 @@ ST_AVX2 static void st_att_transpose(float *Xt, int64_t ldt, const float *X, int
     }
 
 /// C[r * ldc + c] = Σ_{d < D} A[r * lda + d] · Bt[d * ldb + c] for r < nr, c < nc (nc a multiple of 16).
-ST_AVX2 static void st_att_gemm_abt(float *C, int64_t ldc, const float *A, int64_t lda, int64_t nr, const float *Bt,
+ST_AVX2 static inline void st_att_gemm_abt(float *C, int64_t ldc, const float *A, int64_t lda, int64_t nr, const float *Bt,
                                     int64_t ldb, int64_t nc, int64_t D) {
     int64_t r = 0;
     ST_ABT_ROWS(6, ST_REP6)
@@ -549,7 +316,7 @@ ST_AVX2 static void st_att_gemm_abt(float *C, int64_t ldc, const float *A, int64
 
 /// C[r * ldc + d] += Σ_{j < nj} A[r * ars + j * acs] · B[j * ldb + d] for r < nr, d < D. C rows hold Dp = D rounded
 /// up to 8 floats (the padding lanes only ever receive zeros); B rows are read in place (masked past D).
-ST_AVX2 static void st_att_gemm_ab(float *C, int64_t ldc, const float *A, int64_t ars, int64_t acs, int64_t nr,
+ST_AVX2 static inline void st_att_gemm_ab(float *C, int64_t ldc, const float *A, int64_t ars, int64_t acs, int64_t nr,
                                    const float *B, int64_t ldb, int64_t nj, int64_t D) {
 #define ST_LDU(p) _mm256_loadu_ps(p)
 #define ST_LDM1(p) _mm256_maskload_ps((p), m1)
@@ -572,7 +339,7 @@ ST_AVX2 static void st_att_gemm_ab(float *C, int64_t ldc, const float *A, int64_
 }
 
 /// s[c] = s[c] · scale for c in [clo, chi), -inf elsewhere in [0, nc) (nc a multiple of 8); returns the maximum.
-ST_AVX2 static float st_att_row_scale_max(float *s, int64_t nc, int64_t clo, int64_t chi, float scale) {
+ST_AVX2 static inline float st_att_row_scale_max(float *s, int64_t nc, int64_t clo, int64_t chi, float scale) {
     const __m256 vs = _mm256_set1_ps(scale), ninf = _mm256_set1_ps(-INFINITY);
     __m256 mx = ninf;
     for (int64_t c = 0; c < nc; c += 8) {
@@ -584,7 +351,7 @@ ST_AVX2 static float st_att_row_scale_max(float *s, int64_t nc, int64_t clo, int
 }
 
 /// s[c] = exp(s[c] - m) (0 where s[c] is -inf) for c < nc (a multiple of 8); returns the sum.
-ST_AVX2 static float st_att_row_exp(float *s, int64_t nc, float m) {
+ST_AVX2 static inline float st_att_row_exp(float *s, int64_t nc, float m) {
     const __m256 vm = _mm256_set1_ps(m), ninf = _mm256_set1_ps(-INFINITY);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t c = 0; c < nc; c += 8) {
@@ -678,7 +445,7 @@ ST_AVX2 static inline __m256 st_att_col_mask(int64_t c, __m256i vlo1, __m256i vh
 /// dimension ld) holds q·k and becomes the probabilities 2^(log2e·scale·q·k − m_new) (0 where hidden); m (running
 /// max, base 2) and l (running sum, double) are updated, and alpha[r] = 2^(m_old − m_new) is the factor to apply to
 /// the query's accumulated output.
-ST_AVX2 static void st_att_softmax_cols(float *St, int64_t ld, int64_t nk, int64_t nqp, const int32_t *clo,
+ST_AVX2 static inline void st_att_softmax_cols(float *St, int64_t ld, int64_t nk, int64_t nqp, const int32_t *clo,
                                         const int32_t *chi, float scale, float *m, double *l, float *alpha) {
     const __m256 vs = _mm256_set1_ps(scale * ST_ATT_LOG2E), ninf = _mm256_set1_ps(-INFINITY), zero = _mm256_setzero_ps();
     for (int64_t g = 0; g < nqp; g += 8) {
@@ -734,7 +501,7 @@ ST_AVX2 static void st_att_softmax_cols(float *St, int64_t ld, int64_t nk, int64
 
 /// dS = P ∘ (dP − Di) over one key tile, with P = 2^(log2e·scale·St − lse2) (0 where hidden; lse2 = log2e·lse): St
 /// (q·k) and dSt (dO·v on entry, dS on return) are nk × nqp with leading dimension ld; lse2, di: [nqp].
-ST_AVX2 static void st_att_ds_cols(const float *St, float *dSt, int64_t ld, int64_t nk, int64_t nqp,
+ST_AVX2 static inline void st_att_ds_cols(const float *St, float *dSt, int64_t ld, int64_t nk, int64_t nqp,
                                    const int32_t *clo, const int32_t *chi, float scale, const float *lse2,
                                    const float *di) {
     const __m256 vs = _mm256_set1_ps(scale * ST_ATT_LOG2E);
@@ -754,7 +521,7 @@ ST_AVX2 static void st_att_ds_cols(const float *St, float *dSt, int64_t ld, int6
 }
 
 /// P[r][c] = 2^(log2e·scale·S[r][c] − lse2) for c in [clo, chi), 0 elsewhere in [0, nc) (nc a multiple of 8).
-ST_AVX2 static void st_att_row_probs2(float *s, int64_t nc, int64_t clo, int64_t chi, float scale, float lse2) {
+ST_AVX2 static inline void st_att_row_probs2(float *s, int64_t nc, int64_t clo, int64_t chi, float scale, float lse2) {
     const __m256 vs = _mm256_set1_ps(scale * ST_ATT_LOG2E), vl = _mm256_set1_ps(lse2);
     if (clo == 0 && chi == nc) {   // the whole row is visible
         for (int64_t c = 0; c < nc; c += 8)
@@ -773,320 +540,11 @@ ST_AVX2 static inline void st_att_prefetch_rows(const float *x, int64_t ld, int6
         for (int64_t d = 0; d < D; d += 16) _mm_prefetch((const char *)(x + j * ld + d), _MM_HINT_T1);
 }
 
-// MARK: Forward
-
-/// One query block [i0, i0 + BQ) of (row b, head h). The block's queries are transposed once (Qt [D][BQ]); each key
-/// tile gives St = K·Qt [BK][BQ] (keys × queries), so the softmax runs down columns, 8 queries per vector, and
-/// O [BQ][Dp] += Stᵀ·V reads V rows in place. buf: Qt, O, St.
-ST_AVX2 static void st_att_fwd_block(const st_att_ctx *x, st_att_run *rc, int64_t b, int64_t h, int64_t i0,
-                                     float *buf) {
-    const int64_t T = x->T, S = x->S, H = x->H, KV = x->KV, D = x->D, Dp = st_att_pad8(D), bk = x->bk, bq = x->bq;
-    const int64_t nq = st_att_min(bq, T - i0), nqp = st_att_pad16(nq), g = h / x->R, ldq = H * D, ldk = KV * D;
-    const float *qb = x->q + ((b * T + i0) * H + h) * D;
-    const float *kb = x->k + (b * S * KV + g) * D, *vb = x->v + (b * S * KV + g) * D;
-    float *Qt = buf, *O = Qt + D * bq, *St = O + bq * Dp;
-    int64_t lo[ST_ATT_BQ_MAX], hi[ST_ATT_BQ_MAX];
-    int32_t clo[ST_ATT_BQ_MAX], chi[ST_ATT_BQ_MAX];
-    float m[ST_ATT_BQ_MAX], alpha[ST_ATT_BQ_MAX];
-    double l[ST_ATT_BQ_MAX];
-    st_att_bounds bd;
-    const int any = st_att_tile_ranges(x, rc, b, i0, nq, lo, hi, &bd);
-    for (int64_t r = 0; r < nqp; r++) {
-        if (r >= nq) {
-            lo[r] = 0;
-            hi[r] = -1;
-        }
-        m[r] = -INFINITY;
-        l[r] = 0.0;
-    }
-    if (any) {
-        memset(O, 0, (size_t)(nq * Dp) * sizeof(float));
-        st_att_transpose(Qt, bq, qb, ldq, nq, nqp, D);
-    }
-    for (int64_t k0 = bd.kmin; any && k0 <= bd.kmax; k0 += bk) {
-        const int64_t nk = st_att_min(bk, bd.kmax + 1 - k0);
-        if (!st_att_tile_visible(lo, hi, nq, k0, nk)) continue;
-        st_att_prefetch_rows(kb + (k0 + nk) * ldk, ldk, st_att_min(bk, bd.kmax + 1 - k0 - nk), D);
-        st_att_prefetch_rows(vb + (k0 + nk) * ldk, ldk, st_att_min(bk, bd.kmax + 1 - k0 - nk), D);
-        st_att_gemm_abt(St, bq, kb + k0 * ldk, ldk, nk, Qt, bq, nqp, D);
-        st_att_col_bounds(clo, chi, lo, hi, nqp, k0, nk);
-        st_att_softmax_cols(St, bq, nk, nqp, clo, chi, x->scale, m, l, alpha);
-        for (int64_t r = 0; r < nq; r++)
-            if (alpha[r] != 1.0f) st_att_scale_row(O + r * Dp, Dp, alpha[r]);
-        st_att_gemm_ab(O, Dp, St, 1, bq, nq, vb + k0 * ldk, ldk, nk, D);
-    }
-    for (int64_t r = 0; r < nq; r++) {
-        float *orow = x->out + ((b * T + i0 + r) * H + h) * D;
-        float *lrow = x->lse_out + (b * H + h) * T + i0 + r;
-        if (l[r] > 0.0) {
-            st_att_store_scaled(orow, O + r * Dp, D, (float)(1.0 / l[r]));
-            *lrow = (float)((double)m[r] * 0.69314718055994531 + log(l[r]));
-        } else {
-            memset(orow, 0, (size_t)D * sizeof(float));
-            *lrow = -INFINITY;
-        }
-    }
-}
-
-ST_AVX2 static void st_att_fwd_range_avx2(void *ctx, int64_t begin, int64_t end) {
-    const st_att_ctx *x = (const st_att_ctx *)ctx;
-    float buf[ST_ATT_BUF_FLOATS] __attribute__((aligned(32)));
-    st_att_run rc[2] = {{-1, 0, -1}, {-1, 0, -1}};   // one run cache per zig-zag direction
-    for (int64_t t = begin; t < end; t++) {
-        const int64_t unit = t / x->nblocks, u = t % x->nblocks;
-        st_att_fwd_block(x, &rc[u & 1], unit / x->H, unit % x->H, st_att_zigzag(u, x->nblocks) * x->bq, buf);
-    }
-}
-
-// MARK: Backward pass B (dQ)
-
-/// One query block [i0, i0 + BQ) of (row b, head h). Q and dO of the block are transposed once (Qt, dOt [D][BQ]); each
-/// key tile gives St = K·Qt and dSt = V·dOt [BK][BQ], turned into dS down the columns, and dQ [BQ][Dp] += dSᵀ·K reads
-/// K rows in place. buf: Qt, dOt, dQ, St, dSt.
-ST_AVX2 static void st_att_dq_block(const st_att_ctx *x, st_att_run *rc, int64_t b, int64_t h, int64_t i0,
-                                    float *buf) {
-    const int64_t T = x->T, S = x->S, H = x->H, KV = x->KV, D = x->D, Dp = st_att_pad8(D), bk = x->bk, bq = x->bq;
-    const int64_t nq = st_att_min(bq, T - i0), nqp = st_att_pad16(nq), g = h / x->R, ldq = H * D, ldk = KV * D;
-    const float *qb = x->q + ((b * T + i0) * H + h) * D, *dob = x->dout + ((b * T + i0) * H + h) * D;
-    const float *ob = x->o + ((b * T + i0) * H + h) * D, *lb = x->lse + (b * H + h) * T + i0;
-    const float *kb = x->k + (b * S * KV + g) * D, *vb = x->v + (b * S * KV + g) * D;
-    float *Qt = buf, *dOt = Qt + D * bq, *dQ = dOt + D * bq, *St = dQ + bq * Dp, *dSt = St + bk * bq;
-    int64_t lo[ST_ATT_BQ_MAX], hi[ST_ATT_BQ_MAX];
-    int32_t clo[ST_ATT_BQ_MAX], chi[ST_ATT_BQ_MAX];
-    float di[ST_ATT_BQ_MAX], lse[ST_ATT_BQ_MAX];
-    st_att_bounds bd;
-    const int any = st_att_tile_ranges(x, rc, b, i0, nq, lo, hi, &bd);
-    memset(dQ, 0, (size_t)(nq * Dp) * sizeof(float));
-    if (any) {
-        for (int64_t r = 0; r < nqp; r++) {
-            if (r < nq) {
-                di[r] = st_att_dot(dob + r * ldq, ob + r * ldq, D);
-                lse[r] = lb[r] * ST_ATT_LOG2E;
-            } else {
-                lo[r] = 0;
-                hi[r] = -1;
-                di[r] = 0.0f;
-                lse[r] = 0.0f;
-            }
-        }
-        st_att_transpose(Qt, bq, qb, ldq, nq, nqp, D);
-        st_att_transpose(dOt, bq, dob, ldq, nq, nqp, D);
-    }
-    for (int64_t k0 = bd.kmin; any && k0 <= bd.kmax; k0 += bk) {
-        const int64_t nk = st_att_min(bk, bd.kmax + 1 - k0);
-        if (!st_att_tile_visible(lo, hi, nq, k0, nk)) continue;
-        st_att_gemm_abt(St, bq, kb + k0 * ldk, ldk, nk, Qt, bq, nqp, D);
-        st_att_gemm_abt(dSt, bq, vb + k0 * ldk, ldk, nk, dOt, bq, nqp, D);
-        st_att_col_bounds(clo, chi, lo, hi, nqp, k0, nk);
-        st_att_ds_cols(St, dSt, bq, nk, nqp, clo, chi, x->scale, lse, di);
-        st_att_gemm_ab(dQ, Dp, dSt, 1, bq, nq, kb + k0 * ldk, ldk, nk, D);
-    }
-    for (int64_t r = 0; r < nq; r++)
-        st_att_store_scaled(x->dq + ((b * T + i0 + r) * H + h) * D, dQ + r * Dp, D, x->scale);
-}
-
-ST_AVX2 static void st_att_dq_range_avx2(void *ctx, int64_t begin, int64_t end) {
-    const st_att_ctx *x = (const st_att_ctx *)ctx;
-    float buf[ST_ATT_BUF_FLOATS] __attribute__((aligned(32)));
-    st_att_run rc[2] = {{-1, 0, -1}, {-1, 0, -1}};
-    for (int64_t t = begin; t < end; t++) {
-        const int64_t unit = t / x->nblocks, u = t % x->nblocks;
-        st_att_dq_block(x, &rc[u & 1], unit / x->H, unit % x->H, st_att_zigzag(u, x->nblocks) * x->bq, buf);
-    }
-}
-
-// MARK: Backward pass A (dK, dV)
-
-/// Query positions [*pmin, *pmax] that may see some key of [k0, k0 + nk) in row b (empty when *pmin > *pmax):
-/// the union of st_att_key_queries over the block, with a run cache.
-static void st_att_block_queries(const st_att_ctx *x, st_att_run *rc, int64_t b, int64_t k0, int64_t nk,
-                                 int64_t *pmin, int64_t *pmax) {
-    const int32_t *sr = x->seg ? x->seg + b * x->S : NULL;
-    int64_t a = ST_ATT_FAR, z = -ST_ATT_FAR;
-    for (int64_t j = k0; j < k0 + nk; j++) {
-        int64_t lo = -ST_ATT_FAR, hi = ST_ATT_FAR;
-        if (sr) {
-            if (sr[j] < 0) continue;
-            st_att_run_at(rc, sr, b, x->S, j);
-            lo = rc->lo;
-            hi = rc->hi;
-        }
-        if (x->causal && j > lo) lo = j;
-        if (x->window > 0 && j + x->window - 1 < hi) hi = j + x->window - 1;
-        if (lo < a) a = lo;
-        if (hi > z) z = hi;
-    }
-    *pmin = a;
-    *pmax = z;
-}
-
-/// One key block [k0, k0 + BK) of (row b, KV head g). buf: Kt [D][BK], Vt [D][BK], dK [BK][Dp], dV [BK][Dp],
-/// P [BQ][BK], dS [BQ][BK].
-ST_AVX2 static void st_att_dkv_block(const st_att_ctx *x, st_att_run *rc, st_att_run *kc, int64_t b, int64_t g,
-                                     int64_t k0, float *buf) {
-    const int64_t T = x->T, S = x->S, H = x->H, KV = x->KV, D = x->D, Dp = st_att_pad8(D), bk = x->bk, bq = x->bq;
-    const int64_t nk = st_att_min(bk, S - k0), nc = st_att_pad16(nk), ldq = H * D, ldk = KV * D;
-    const float *kb = x->k + ((b * S + k0) * KV + g) * D, *vb = x->v + ((b * S + k0) * KV + g) * D;
-    float *Kt = buf, *Vt = Kt + D * bk, *dK = Vt + D * bk, *dV = dK + bk * Dp, *P = dV + bk * Dp, *dS = P + bq * bk;
-    int64_t lo[ST_ATT_BQ_MAX], hi[ST_ATT_BQ_MAX];
-    st_att_bounds bd;
-    memset(dK, 0, (size_t)(nk * Dp) * sizeof(float));
-    memset(dV, 0, (size_t)(nk * Dp) * sizeof(float));
-    int64_t pmin, pmax;
-    st_att_block_queries(x, kc, b, k0, nk, &pmin, &pmax);
-    const int64_t ia = st_att_max(pmin - x->q_offset, 0), ib = st_att_min(pmax - x->q_offset, T - 1);
-    if (ia <= ib) {
-        st_att_transpose(Kt, bk, kb, ldk, nk, nc, D);
-        st_att_transpose(Vt, bk, vb, ldk, nk, nc, D);
-    }
-    for (int64_t i0 = ia; i0 <= ib; i0 += bq) {
-        const int64_t nq = st_att_min(bq, ib + 1 - i0);
-        if (!st_att_tile_ranges(x, rc, b, i0, nq, lo, hi, &bd)) continue;
-        if (!st_att_tile_visible(lo, hi, nq, k0, nk)) continue;
-        for (int64_t h = g * x->R; h < (g + 1) * x->R; h++) {
-            const float *qb = x->q + ((b * T + i0) * H + h) * D, *dob = x->dout + ((b * T + i0) * H + h) * D;
-            const float *ob = x->o + ((b * T + i0) * H + h) * D, *lb = x->lse + (b * H + h) * T + i0;
-            st_att_gemm_abt(P, bk, qb, ldq, nq, Kt, bk, nc, D);
-            for (int64_t r = 0; r < nq; r++) {
-                int64_t clo, chi;
-                st_att_cols(lo[r], hi[r], k0, nk, &clo, &chi);
-                st_att_row_probs2(P + r * bk, nc, clo, chi, x->scale, lb[r] * ST_ATT_LOG2E);
-            }
-            if (x->dv) st_att_gemm_ab(dV, Dp, P, 1, bk, nk, dob, ldq, nq, D);
-            if (x->dk) {
-                st_att_gemm_abt(dS, bk, dob, ldq, nq, Vt, bk, nc, D);
-                for (int64_t r = 0; r < nq; r++)
-                    st_att_row_ds(dS + r * bk, P + r * bk, nc, st_att_dot(dob + r * ldq, ob + r * ldq, D));
-                st_att_gemm_ab(dK, Dp, dS, 1, bk, nk, qb, ldq, nq, D);
-            }
-        }
-    }
-    for (int64_t c = 0; c < nk; c++) {
-        if (x->dk) st_att_store_scaled(x->dk + ((b * S + k0 + c) * KV + g) * D, dK + c * Dp, D, x->scale);
-        if (x->dv) st_att_store_scaled(x->dv + ((b * S + k0 + c) * KV + g) * D, dV + c * Dp, D, 1.0f);
-    }
-}
-
-ST_AVX2 static void st_att_dkv_range_avx2(void *ctx, int64_t begin, int64_t end) {
-    const st_att_ctx *x = (const st_att_ctx *)ctx;
-    float buf[ST_ATT_BUF_FLOATS] __attribute__((aligned(32)));
-    st_att_run rc = {-1, 0, -1}, kc[2] = {{-1, 0, -1}, {-1, 0, -1}};
-    for (int64_t t = begin; t < end; t++) {
-        const int64_t unit = t / x->nblocks, u = t % x->nblocks;
-        st_att_dkv_block(x, &rc, &kc[u & 1], unit / x->KV, unit % x->KV, st_att_zigzag(u, x->nblocks) * x->bk, buf);
-    }
-}
-
-// MARK: Decode
-
-typedef struct {
-    float *out;
-    const float *q, *kc, *vc;
-    const int64_t *lengths;
-    int64_t H, KV, D, R, capacity, window;
-    float scale;
-} st_dec_ctx;
-
-/// The 8 horizontal sums of a0 .. a7 as one vector.
-ST_AVX2 static inline __m256 st_att_hsum8(__m256 a0, __m256 a1, __m256 a2, __m256 a3, __m256 a4, __m256 a5,
-                                          __m256 a6, __m256 a7) {
-    const __m256 t0 = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
-    const __m256 t1 = _mm256_hadd_ps(_mm256_hadd_ps(a4, a5), _mm256_hadd_ps(a6, a7));
-    return _mm256_add_ps(_mm256_permute2f128_ps(t0, t1, 0x20), _mm256_permute2f128_ps(t0, t1, 0x31));
-}
-
-/// s[c] = q · k_c for 8 keys at k (row stride D).
-ST_AVX2 static inline __m256 st_att_dot8(const float *q, const float *k, int64_t D) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    int64_t d = 0;
-    for (; d + 8 <= D; d += 8) {
-        const __m256 qv = _mm256_loadu_ps(q + d);
-        const float *kp = k + d;
-        a0 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kp), a0);
-        a1 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kp + D), a1);
-        a2 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kp + 2 * D), a2);
-        a3 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kp + 3 * D), a3);
-        a4 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kp + 4 * D), a4);
-        a5 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kp + 5 * D), a5);
-        a6 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kp + 6 * D), a6);
-        a7 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kp + 7 * D), a7);
-    }
-    if (d < D) {
-        const __m256i m = st_v_tail_mask(D - d);
-        const __m256 qv = _mm256_maskload_ps(q + d, m);
-        const float *kp = k + d;
-        a0 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(kp, m), a0);
-        a1 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(kp + D, m), a1);
-        a2 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(kp + 2 * D, m), a2);
-        a3 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(kp + 3 * D, m), a3);
-        a4 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(kp + 4 * D, m), a4);
-        a5 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(kp + 5 * D, m), a5);
-        a6 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(kp + 6 * D, m), a6);
-        a7 = _mm256_fmadd_ps(qv, _mm256_maskload_ps(kp + 7 * D, m), a7);
-    }
-    return st_att_hsum8(a0, a1, a2, a3, a4, a5, a6, a7);
-}
-
-ST_AVX2 static void st_dec_range_avx2(void *ctx, int64_t begin, int64_t end) {
-    const st_dec_ctx *x = (const st_dec_ctx *)ctx;
-    const int64_t H = x->H, KV = x->KV, D = x->D, Dp = st_att_pad8(D), R = x->R, cap = x->capacity;
-    float acc[ST_DEC_RMAX * ST_ATT_MAX_D] __attribute__((aligned(32)));
-    float s[ST_DEC_RMAX * ST_DEC_BK] __attribute__((aligned(32)));
-    float m[ST_DEC_RMAX];
-    double l[ST_DEC_RMAX];
-    for (int64_t u = begin; u < end; u++) {
-        const int64_t b = u / KV, g = u % KV;
-        const int64_t len = st_att_min(st_att_max(x->lengths[b], 0), cap);
-        const int64_t lo = x->window > 0 ? st_att_max(len - x->window, 0) : 0;
-        const float *kc = x->kc + (b * KV + g) * cap * D, *vc = x->vc + (b * KV + g) * cap * D;
-        for (int64_t r0 = 0; r0 < R; r0 += ST_DEC_RMAX) {
-            const int64_t nr = st_att_min(ST_DEC_RMAX, R - r0);
-            const float *qr = x->q + (b * H + g * R + r0) * D;
-            float *orow = x->out + (b * H + g * R + r0) * D;
-            if (lo >= len) {
-                memset(orow, 0, (size_t)(nr * D) * sizeof(float));
-                continue;
-            }
-            memset(acc, 0, (size_t)(nr * Dp) * sizeof(float));
-            for (int64_t r = 0; r < nr; r++) {
-                m[r] = -INFINITY;
-                l[r] = 0.0;
-            }
-            for (int64_t j0 = lo; j0 < len; j0 += ST_DEC_BK) {
-                const int64_t nk = st_att_min(ST_DEC_BK, len - j0), nc = st_att_pad8(nk);
-                const float *kt = kc + j0 * D;
-                for (const char *pf = (const char *)(vc + j0 * D), *pe = (const char *)(vc + (j0 + nk) * D); pf < pe;
-                     pf += 64)
-                    _mm_prefetch(pf, _MM_HINT_T0);   // V of this tile: needed right after the scores
-                for (int64_t r = 0; r < nr; r++) {
-                    float *sr = s + r * ST_DEC_BK;
-                    int64_t c = 0;
-                    for (; c + 8 <= nk; c += 8) _mm256_storeu_ps(sr + c, st_att_dot8(qr + r * D, kt + c * D, D));
-                    for (; c < nk; c++) sr[c] = st_att_dot(qr + r * D, kt + c * D, D);
-                    for (; c < nc; c++) sr[c] = 0.0f;
-                    const float mx = st_att_row_scale_max(sr, nc, 0, nk, x->scale);
-                    const float mn = mx > m[r] ? mx : m[r];
-                    const float alpha = m[r] == -INFINITY ? 0.0f : expf(m[r] - mn);
-                    const float sum = st_att_row_exp(sr, nc, mn);
-                    l[r] = l[r] * (double)alpha + (double)sum;
-                    m[r] = mn;
-                    if (alpha != 1.0f) st_att_scale_row(acc + r * Dp, Dp, alpha);
-                }
-                st_att_gemm_ab(acc, Dp, s, ST_DEC_BK, 1, nr, vc + j0 * D, D, nk, D);
-            }
-            for (int64_t r = 0; r < nr; r++) {
-                if (l[r] > 0.0) st_att_store_scaled(orow + r * D, acc + r * Dp, D, (float)(1.0 / l[r]));
-                else memset(orow + r * D, 0, (size_t)D * sizeof(float));
-            }
-        }
-    }
-}
-
 // MARK: Dispatch
 
 /// Tile sizes per pass (0 forward, 1 dK/dV, 2 dQ) so that each pass's buffers fit ST_ATT_BUF_FLOATS. Query tiles are
 /// multiples of 16 (the micro-kernel width in the forward and dQ passes), key tiles multiples of 16 (dK/dV pass).
-static void st_att_tiles(int pass, int64_t D, int64_t *bq, int64_t *bk) {
+static inline void st_att_tiles(int pass, int64_t D, int64_t *bq, int64_t *bk) {
     const int64_t Dp = (D + 7) & ~(int64_t)7;
     *bk = 64;
     if (pass == 0) *bq = Dp <= 128 ? 64 : 32;
@@ -1097,7 +555,7 @@ static void st_att_tiles(int pass, int64_t D, int64_t *bq, int64_t *bk) {
 }
 
 /// Floats of stack tile buffer a pass needs (checked against ST_ATT_BUF_FLOATS before taking the fast path).
-static int64_t st_att_buf_floats(int pass, int64_t D, int64_t bq, int64_t bk) {
+static inline int64_t st_att_buf_floats(int pass, int64_t D, int64_t bq, int64_t bk) {
     const int64_t Dp = (D + 7) & ~(int64_t)7;
     if (pass == 0) return D * bq + bq * Dp + bk * bq;                  // Qt, O, St
     if (pass == 1) return 2 * D * bk + 2 * bk * Dp + 2 * bq * bk;      // Kt, Vt, dK, dV, P, dS
@@ -1105,7 +563,7 @@ static int64_t st_att_buf_floats(int pass, int64_t D, int64_t bq, int64_t bk) {
 }
 
 /// Whether the AVX2 paths take this head dim (tiles fit the stack buffer; every pass checked).
-static int st_att_fast_ok(int64_t D) {
+static inline int st_att_fast_ok(int64_t D) {
     if (D < 1 || D > ST_ATT_MAX_D || !st_cpu_has_avx2_fma()) return 0;
     for (int pass = 0; pass < 3; pass++) {
         int64_t bq, bk;
@@ -1120,7 +578,7 @@ static int st_att_fast_ok(int64_t D) {
 #define ST_ATT_CHUNKS_PER_THREAD 8
 
 /// Grain for st_parallel_for over `items` work items of a pass: all inline when the whole pass is small.
-static int64_t st_att_grain(const st_attention_params *p, int64_t items) {
+static inline int64_t st_att_grain(const st_attention_params *p, int64_t items) {
     double keys = (double)p->S;
     if (p->window > 0 && (double)p->window < keys) keys = (double)p->window;
     if (p->causal) keys = keys / 2 + 1;
@@ -1129,71 +587,4 @@ static int64_t st_att_grain(const st_attention_params *p, int64_t items) {
 }
 
 #endif   // ST_X86
-
-// MARK: - Entry points
-
-void st_attention_forward_f32(float *out, float *lse, const float *q, const float *k, const float *v,
-                              const int32_t *seg, st_attention_params p) {
-    if (!st_att_params_ok(&p) || p.B == 0 || p.T == 0 || p.H == 0) return;
-#if defined(ST_X86)
-    if (st_att_fast_ok(p.D)) {
-        st_att_ctx x = {.out = out, .lse_out = lse, .q = q, .k = k, .v = v, .seg = seg, .B = p.B, .T = p.T,
-                        .S = p.S, .H = p.H, .KV = p.KV, .D = p.D, .R = p.H / p.KV, .q_offset = p.q_offset,
-                        .window = p.window, .causal = p.causal, .scale = p.scale};
-        st_att_tiles(0, p.D, &x.bq, &x.bk);
-        x.nblocks = (p.T + x.bq - 1) / x.bq;
-        const int64_t n = p.B * p.H * x.nblocks;
-        st_parallel_for_dynamic(n, st_att_grain(&p, n), ST_ATT_CHUNKS_PER_THREAD, st_att_fwd_range_avx2, &x);
-        return;
-    }
-#endif
-    st_attention_forward_f32_ref(out, lse, q, k, v, seg, p);
-}
-
-void st_attention_backward_f32(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
-                               const float *v, const float *out, const float *lse, const int32_t *seg,
-                               st_attention_params p) {
-    if (!st_att_params_ok(&p) || p.B == 0 || p.H == 0) return;
-#if defined(ST_X86)
-    if (st_att_fast_ok(p.D)) {
-        st_att_ctx x = {.dq = dq, .dk = dk, .dv = dv, .q = q, .k = k, .v = v, .dout = dout, .o = out, .lse = lse,
-                        .seg = seg, .B = p.B, .T = p.T, .S = p.S, .H = p.H, .KV = p.KV, .D = p.D, .R = p.H / p.KV,
-                        .q_offset = p.q_offset, .window = p.window, .causal = p.causal, .scale = p.scale};
-        if ((dk || dv) && p.S > 0) {
-            st_att_tiles(1, p.D, &x.bq, &x.bk);
-            x.nblocks = (p.S + x.bk - 1) / x.bk;
-            const int64_t n = p.B * p.KV * x.nblocks;
-            st_parallel_for_dynamic(n, st_att_grain(&p, n), ST_ATT_CHUNKS_PER_THREAD, st_att_dkv_range_avx2, &x);
-        }
-        if (dq && p.T > 0) {
-            st_att_tiles(2, p.D, &x.bq, &x.bk);
-            x.nblocks = (p.T + x.bq - 1) / x.bq;
-            const int64_t n = p.B * p.H * x.nblocks;
-            st_parallel_for_dynamic(n, st_att_grain(&p, n), ST_ATT_CHUNKS_PER_THREAD, st_att_dq_range_avx2, &x);
-        }
-        return;
-    }
-#endif
-    st_attention_backward_f32_ref(dq, dk, dv, dout, q, k, v, out, lse, seg, p);
-}
-
-void st_attention_decode_f32(float *out, const float *q, const float *k_cache, const float *v_cache,
-                             const int64_t *lengths, int64_t B, int64_t H, int64_t KV, int64_t D, int64_t capacity,
-                             float scale, int64_t window) {
-    if (B <= 0 || H <= 0 || KV < 1 || H % KV != 0 || D <= 0 || capacity < 0) return;
-#if defined(ST_X86)
-    if (st_cpu_has_avx2_fma() && D <= ST_ATT_MAX_D) {
-        st_dec_ctx x = {.out = out, .q = q, .kc = k_cache, .vc = v_cache, .lengths = lengths, .H = H, .KV = KV,
-                        .D = D, .R = H / KV, .capacity = capacity, .window = window, .scale = scale};
-        double keys = 0;   // average keys read per (row, KV head)
-        for (int64_t b = 0; b < B; b++) keys += (double)st_att_min(st_att_max(lengths[b], 0), capacity);
-        keys /= (double)B;
-        if (window > 0 && (double)window < keys) keys = (double)window;
-        const double per_item = (keys + 1) * (double)D * (double)(H / KV + 2);
-        int64_t grain = (int64_t)((double)ST_GRAIN_ELEMS / per_item) + 1;
-        st_parallel_for(B * KV, grain, st_dec_range_avx2, &x);
-        return;
-    }
-#endif
-    st_attention_decode_f32_ref(out, q, k_cache, v_cache, lengths, B, H, KV, D, capacity, scale, window);
-}
+#endif   // ST_ATTENTION_INTERNAL_H
