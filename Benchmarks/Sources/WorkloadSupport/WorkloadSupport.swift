@@ -6,6 +6,7 @@ import Glibc
 import Darwin
 #endif
 import CBenchBLAS
+import Foundation
 import SwiftTuneCore
 
 /// What one timed call does, for converting a time into a rate.
@@ -145,4 +146,21 @@ public final class Deallocator {
 public final class InstanceBox {
     public var instance: Instance?
     public init() {}
+}
+
+/// One JSON object on one line from ordered (key, value) pairs, for the reports' JSON lines: strings quoted,
+/// doubles with 6 significant digits (non-finite as null), integers as they are, `nil` as null.
+public func jsonLine(_ pairs: [(String, Any?)]) -> String {
+    let body = pairs.map { key, value -> String in
+        let text: String
+        switch value {
+        case let s as String: text = "\"\(s)\""
+        case let d as Double: text = d.isFinite ? String(format: "%.6g", d) : "null"
+        case let i as Int: text = String(i)
+        case nil: text = "null"
+        default: text = "\"\(value!)\""
+        }
+        return "\"\(key)\": \(text)"
+    }
+    return "{" + body.joined(separator: ", ") + "}"
 }

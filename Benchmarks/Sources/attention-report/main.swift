@@ -39,24 +39,9 @@ struct Result {
     let peakBytes: Int?
 }
 
-func json(_ pairs: [(String, Any?)]) -> String {
-    let body = pairs.map { key, value -> String in
-        let text: String
-        switch value {
-        case let s as String: text = "\"\(s)\""
-        case let d as Double: text = d.isFinite ? String(format: "%.6g", d) : "null"
-        case let i as Int: text = String(i)
-        case nil: text = "null"
-        default: text = "\"\(value!)\""
-        }
-        return "\"\(key)\": \(text)"
-    }
-    return "{" + body.joined(separator: ", ") + "}"
-}
-
 var load = [Double](repeating: 0, count: 3)
 _ = getloadavg(&load, 3)
-print(json([("type", "context"), ("threads", Runtime.threadCount), ("openblas_threads", openBLASThreads),
+print(jsonLine([("type", "context"), ("threads", Runtime.threadCount), ("openblas_threads", openBLASThreads),
             ("openblas_core", openBLASCore), ("reps", reps), ("load_average_1m", load[0])]))
 
 var results: [String: Result] = [:]
@@ -79,7 +64,7 @@ for workload in workloads {
     times.sort()
     let result = Result(workload: workload, median: times[times.count / 2], best: times[0], peakBytes: peak)
     results[workload.name] = result
-    print(json([("type", "workload"), ("name", workload.name), ("kind", workload.kind), ("shape", workload.shape),
+    print(jsonLine([("type", "workload"), ("name", workload.name), ("kind", workload.kind), ("shape", workload.shape),
                 ("median_ms", result.median * 1000), ("best_ms", result.best * 1000),
                 ("useful_gflops", workload.work.rate(seconds: result.median)),
                 ("peak_mb", peak.map { Double($0) / 1e6 })]))
@@ -105,7 +90,7 @@ summary.append(("padded_skipping_over_packed_time", ratio("padded 8x512, pad til
 summary.append(("padded_computed_over_packed_time", ratio("padded 8x512, pads computed", packed) { $0.median }))
 summary.append(("layer_packed_over_separate_time", ratio("layer packed 1x2048", "layer separate 8 rows") { $0.median }))
 summary.append(("layer_padded_over_packed_time", ratio("layer padded 8x512", "layer packed 1x2048") { $0.median }))
-print(json(summary))
+print(jsonLine(summary))
 
 // The table.
 var table = String(format: "\n%-40@ %11@ %11@ %9@ %10@\n", "workload" as NSString, "median ms" as NSString,

@@ -57,16 +57,6 @@ if triad == nil, let limitsFile, let text = try? String(contentsOfFile: limitsFi
     }.max()
 }
 
-func json(_ pairs: [(String, Any?)]) -> String {
-    "{" + pairs.map { key, value -> String in
-        switch value {
-        case let s as String: return "\"\(key)\": \"\(s)\""
-        case let d as Double: return "\"\(key)\": " + (d.isFinite ? String(format: "%.6g", d) : "null")
-        case let i as Int: return "\"\(key)\": \(i)"
-        default: return "\"\(key)\": null"
-        }
-    }.joined(separator: ", ") + "}"
-}
 func log(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
 
 let c = NF4Workloads.smolConfiguration
@@ -107,7 +97,7 @@ if let probe {
         model.trainableParameters.forEach { $0.zeroGradient() }
     }
     let peak = ResidentMemory.peak ?? 0
-    print(json([("probe", probe), ("resident_before_mb", Double(before) / 1024), ("peak_rss_mb", Double(peak) / 1024),
+    print(jsonLine([("probe", probe), ("resident_before_mb", Double(before) / 1024), ("peak_rss_mb", Double(peak) / 1024),
                 ("tensor_bytes_before_mb", Double(tensorsBefore) / 1e6),
                 ("peak_tensor_mb", Double(max(tensorPeak, Runtime.peakTensorBytes)) / 1e6),
                 ("checkpointing", checkpointing ? "on" : "off")]))
@@ -116,7 +106,7 @@ if let probe {
 
 var load = [Double](repeating: 0, count: 3)
 _ = getloadavg(&load, 3)
-print(json([("type", "context"), ("threads", Runtime.threadCount), ("triad_gbps", triad), ("reps", reps),
+print(jsonLine([("type", "context"), ("threads", Runtime.threadCount), ("triad_gbps", triad), ("reps", reps),
             ("load_average_1m", load[0])]))
 var table: [String] = []
 
@@ -146,7 +136,7 @@ for workload in NF4Workloads.all where filter == nil || workload.name.contains(f
         fields += [("gflops", rate)]
         table.append(String(format: "%-44@ %8.1f GFLOP/s", workload.name as NSString, rate))
     }
-    print(json(fields))
+    print(jsonLine(fields))
     fflush(stdout)
 }
 
@@ -177,7 +167,7 @@ if !skipModel {
     times.sort()
     let tokensPerSecond = 64 / times[1]
     let limit = triad.map { $0 * 1e9 / bytesPerToken }
-    print(json([("type", "model"), ("name", "nf4 greedy_decode"), ("quantized_parameters", quantized),
+    print(jsonLine([("type", "model"), ("name", "nf4 greedy_decode"), ("quantized_parameters", quantized),
                 ("bits_per_quantized_parameter", bits), ("mb_per_token", bytesPerToken / 1e6),
                 ("tok_per_s", tokensPerSecond), ("tok_per_s_best", 64 / times[0]),
                 ("bandwidth_limit_tok_per_s", limit), ("of_bandwidth_limit", limit.map { tokensPerSecond / $0 })]))
@@ -203,7 +193,7 @@ if !skipModel {
            let peak = (object["peak_rss_mb"] as? NSNumber)?.doubleValue { peaks[kind] = peak }
     }
     if let lora = peaks["lora"], let qlora = peaks["qlora"] {
-        print(json([("type", "summary"), ("qlora_over_lora_peak_rss", qlora / lora),
+        print(jsonLine([("type", "summary"), ("qlora_over_lora_peak_rss", qlora / lora),
                     ("checkpointing", checkpointing ? "on" : "off")]))
         table.append(String(format: "peak RSS of a step: LoRA %.0f MB, QLoRA %.0f MB  %8.2f ×", lora, qlora, qlora / lora))
     }
