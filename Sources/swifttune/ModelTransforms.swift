@@ -12,6 +12,16 @@ enum ModelTransforms {
     static func apply(to model: CausalLanguageModel<Float>, adapters: URL?, quantize: String?) throws {
         if quantize == "nf4" { model.quantizeNF4() }
         if let adapters { try model.loadLoRAAdapter(from: adapters, trainable: false) }
+        if model.hasNF4Projections {   // inference only: nothing trains the table
+            model.embedTokens.weight?.isTrainable = false
+            compactEmbeddings(model)
+        }
+    }
+
+    /// QLoRA: the frozen embedding table in bf16 when the checkpoint stored it so (lossless), as bitsandbytes keeps it.
+    static func compactEmbeddings(_ model: CausalLanguageModel<Float>) {
+        guard model.hasNF4Projections else { return }
+        model.storeFrozenEmbeddingsInBFloat16(onlyIfExact: true)
     }
 
     /// For `pt` / `sft`: make the right parameters trainable.
@@ -29,7 +39,9 @@ enum ModelTransforms {
         if let adapters = options.adapters {
             let url = URL(fileURLWithPath: adapters)
             let configuration = try PEFTAdapterFolder.readConfiguration(in: url)
+            model.parameters.forEach { $0.isTrainable = false }   // PEFT: only the adapters train
             try model.loadLoRAAdapter(from: url, trainable: true)
+            compactEmbeddings(model)
             return .adapter(configuration)
         }
         let targets: LoRAConfiguration.TargetModules = options.targetModules == "all-linear" ? .allLinear
@@ -38,6 +50,7 @@ enum ModelTransforms {
                                               targetModules: targets, useRSLoRA: options.useRslora,
                                               useDoRA: options.tuner == "dora", baseModelNameOrPath: options.model)
         try model.applyLoRA(configuration, seed: options.seed)
+        compactEmbeddings(model)
         return .adapter(configuration)
     }
 

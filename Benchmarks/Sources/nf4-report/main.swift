@@ -74,6 +74,9 @@ if let probe {
     let model = CausalLanguageModel<Float>(configuration: c, seed: 1)
     if probe == "qlora" { _ = model.quantizeNF4() }
     try! model.applyLoRA(LoRAConfiguration(rank: 8, alpha: 16, dropout: 0, targetModules: .allLinear), seed: 1)
+    // QLoRA keeps the frozen tied embedding in bf16 (as bitsandbytes' recipe does). The random weights stand in for
+    // SmolLM's BF16 checkpoint, where this is lossless and what `swifttune sft --quantize nf4` does by itself.
+    if probe == "qlora" { _ = model.storeFrozenEmbeddingsInBFloat16(onlyIfExact: false) }
     model.gradientCheckpointing = checkpointing
     let optimizer = AdamW<Float>(learningRate: 1e-4)
     Runtime.bufferCacheBytes = 0
@@ -146,6 +149,8 @@ if !skipModel {
     log("nf4-report: SmolLM-135M shape, NF4 decode")
     let model = CausalLanguageModel<Float>(configuration: c, seed: 1)
     _ = model.quantizeNF4()
+    model.embedTokens.weight?.isTrainable = false
+    _ = model.storeFrozenEmbeddingsInBFloat16(onlyIfExact: false)   // as for a BF16 checkpoint (see the probe)
     var packedBytes = 0, quantized = 0
     for layer in model.layers {
         for name in ProjectionName.allCases {
@@ -155,7 +160,8 @@ if !skipModel {
         }
     }
     let bits = 8 * Double(packedBytes) / Double(quantized)
-    let denseBytes = model.parameters.reduce(0) { $0 + $1.value.count * 4 }   // embedding / lm_head, norms
+    var denseBytes = model.parameters.reduce(0) { $0 + $1.value.count * 4 }   // norms (and lm_head when untied)
+    if case .frozenBFloat16(let table, _) = model.embedTokens.table { denseBytes += table.rows * table.columns * 2 }
     let bytesPerToken = Double(packedBytes + denseBytes)
     var times: [Double] = []
     _ = model.generate(prompts: [Array(ids[0..<32])], maxNewTokens: 64, stopTokens: [])

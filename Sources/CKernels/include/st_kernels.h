@@ -23,4 +23,5 @@
 #include "st_attention.h"
 #include "st_matvec.h"
 #include "st_nf4.h"
+#include "st_bf16.h"
 #endif

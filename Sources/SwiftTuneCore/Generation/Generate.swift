@@ -37,7 +37,7 @@ extension CausalLanguageModel where Scalar == Float {
             let last = Tensor.concatenate((0..<B).map { b in
                 h.slice(axis: 0, b..<(b + 1)).slice(axis: 1, (lengths[b] - 1)..<lengths[b]).reshaped([1, c.hiddenSize])
             }, axis: 0)
-            var logits = outputLogits(last)
+            var logits = nextTokenLogits(last)
             for _ in 0..<maxNewTokens {
                 var next = [Int](repeating: 0, count: B)
                 logits.withUnsafeScalars { all in
@@ -58,14 +58,14 @@ extension CausalLanguageModel where Scalar == Float {
                     x = layer.decodeStep(x, positions: positions, rope: rope, cache: cache, layer: i)
                 }
                 cache.advance(by: [Int](repeating: 1, count: B))
-                logits = outputLogits(x.reshaped([B, c.hiddenSize]))
+                logits = nextTokenLogits(x.reshaped([B, c.hiddenSize]))
             }
             return outputs
         }
     }
 
     /// `[N, C]` hidden states → `[N, V]` logits (final norm, then the output projection).
-    func outputLogits(_ h: Tensor<Float>) -> Tensor<Float> {
-        matmul(norm(h), lmHead?.weight.value ?? embedTokens.weight.value, transposeB: true)
+    func nextTokenLogits(_ h: Tensor<Float>) -> Tensor<Float> {
+        outputLogits(norm(h))
     }
 }

@@ -57,7 +57,7 @@ extension CausalLanguageModel {
 
     /// The same; without the decoder projections' weights (their biases stay) when `includingProjections` is false.
     func exportedWeights(includingProjections: Bool) -> [(String, Tensor<Scalar>)] {
-        var out: [(String, Tensor<Scalar>)] = [("model.embed_tokens.weight", embedTokens.weight.value.detached)]
+        var out: [(String, Tensor<Scalar>)] = [(embedTokens.path, embedTokens.denseTable.detached)]
         for (i, layer) in layers.enumerated() {
             let prefix = "model.layers.\(i)"
             out.append(("\(prefix).input_layernorm.weight", layer.inputNorm.weight.value.detached))

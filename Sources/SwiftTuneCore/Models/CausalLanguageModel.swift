@@ -48,11 +48,26 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
     ///     sliding window (if any) applies either way.
     /// - Returns: `[B, T, V]`.
     public func callAsFunction(_ ids: [Int], shape: [Int], layout: AttentionLayout? = nil) -> Tensor<Scalar> {
-        matmul(finalHiddenStates(ids, shape: shape, layout: layout), outputWeight, transposeB: true)
+        outputLogits(finalHiddenStates(ids, shape: shape, layout: layout))
     }
 
-    /// The output projection's weight `[V, C]` (the embeddings when tied).
-    var outputWeight: Tensor<Scalar> { lmHead?.weight.value ?? embedTokens.weight.value }
+    /// The output projection: `h · Wᵀ` for hidden states `h` `[…, C]` → logits `[…, V]`, where `W` is `lm_head` or,
+    /// when tied, the embedding table (which may be stored in bf16, ``Embedding/storeInBFloat16()``).
+    public func outputLogits(_ h: Tensor<Scalar>) -> Tensor<Scalar> {
+        if let lmHead { return matmul(h, lmHead.weight.value, transposeB: true) }
+        switch embedTokens.table {
+        case .parameter(let p): return matmul(h, p.value, transposeB: true)
+        case .frozenBFloat16(let m, _):
+            let rows = h.count / max(1, configuration.hiddenSize)
+            let logits = m.productTransposed(h.reshaped([rows, configuration.hiddenSize]) as! Tensor<Float>)
+            let out = logits.reshaped(Array(h.shape.dropLast()) + [m.rows]) as! Tensor<Scalar>
+            return Tensor.record("bf16_output", out, inputs: [h]) { g, _ in
+                let dh = m.product((g as! Tensor<Float>).reshaped([rows, m.rows]))
+                let dhScalar = dh.reshaped(h.shape) as! Tensor<Scalar>
+                return [dhScalar]
+            }
+        }
+    }
 
     /// The final-norm hidden states `[B, T, C]` that the output projection turns into logits.
     func finalHiddenStates(_ ids: [Int], shape: [Int], layout: AttentionLayout? = nil) -> Tensor<Scalar> {
@@ -91,7 +106,16 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
                 targets[b * T + t] = labels[b * T + t + 1]
             }
         }
-        return linearCrossEntropy(hidden: hidden.reshaped([B * T, configuration.hiddenSize]), weight: outputWeight,
+        let flat = hidden.reshaped([B * T, configuration.hiddenSize])
+        if lmHead == nil, case .frozenBFloat16(let m, _) = embedTokens.table {
+            guard GradMode.isEnabled, flat.requiresGradient, B * T > 0 else {
+                return crossEntropy(logits: outputLogits(flat), targets: targets, normalizer: normalizer)
+            }
+            return chunkedCrossEntropy(hidden: flat, vocabularySize: m.rows, targets: targets, normalizer: normalizer,
+                                       logits: { m.productTransposed($0 as! Tensor<Float>) as! Tensor<Scalar> },
+                                       inputGradient: { m.product($0 as! Tensor<Float>) as! Tensor<Scalar> })
+        }
+        return linearCrossEntropy(hidden: flat, weight: lmHead?.weight.value ?? embedTokens.denseTable,
                                   targets: targets, normalizer: normalizer)
     }
 }

@@ -141,6 +141,6 @@ struct NF4LinearTests {
             compared += 1
         }
         #expect(compared >= 2 * c.layerCount + 2, "compared \(compared) gradients")
-        #expect(model.embedTokens.weight.grad != nil, "the embedding gradient flows through the NF4 projections")
+        #expect(model.embedTokens.weight?.grad != nil, "the embedding gradient flows through the NF4 projections")
     }
 }

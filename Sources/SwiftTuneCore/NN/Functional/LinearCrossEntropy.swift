@@ -28,25 +28,41 @@ public func linearCrossEntropy<Scalar: TensorScalar>(hidden: Tensor<Scalar>, wei
     guard GradMode.isEnabled, hidden.requiresGradient, !weight.requiresGradient, rows > 0 else {
         return crossEntropy(logits: matmul(hidden, weight, transposeB: true), targets: targets, normalizer: normalizer)
     }
+    let w = weight.detached
+    return chunkedCrossEntropy(hidden: hidden, vocabularySize: vocabulary, targets: targets, normalizer: normalizer,
+                               chunkRows: chunkRows, logits: { matmul($0, w, transposeB: true) },
+                               inputGradient: { matmul($0, w) })
+}
+
+/// ``linearCrossEntropy(hidden:weight:targets:normalizer:chunkRows:)`` for an output weight that is not a float
+/// tensor (a ``BFloat16Matrix``): `logits(h)` is `h · Wᵀ` for a chunk `[n, C]` → `[n, V]`, `inputGradient(g)` is
+/// `g · W` for `[n, V]` → `[n, C]`, both called without recording gradients. Only `hidden` gets a gradient.
+/// The caller has checked that gradients are recorded, `hidden` requires one and `hidden` has rows.
+func chunkedCrossEntropy<Scalar: TensorScalar>(
+    hidden: Tensor<Scalar>, vocabularySize vocabulary: Int, targets: [Int], normalizer: Double?, chunkRows: Int? = nil,
+    logits chunkLogits: (Tensor<Scalar>) -> Tensor<Scalar>, inputGradient: (Tensor<Scalar>) -> Tensor<Scalar>
+) -> Tensor<Scalar> {
+    let rows = hidden.shape[0]
+    precondition(targets.count == rows, "linearCrossEntropy: \(targets.count) targets for hidden \(hidden.shape)")
     let divisor = normalizer ?? Double(targets.lazy.filter { $0 != ignoreIndex }.count)
     let target = max(1, chunkRows ?? (1 << 23) / max(1, vocabulary))
     let chunks = (rows + target - 1) / target
     let step = max(1, (rows + chunks - 1) / max(1, chunks))   // equal chunks, not a short last one
-    let (h, w) = (hidden.detached, weight.detached)
+    let h = hidden.detached
     var total = 0.0
     var inputGradients: [Tensor<Scalar>] = []
     for start in stride(from: 0, to: rows, by: step) {
         let end = min(rows, start + step)
-        let logits = withoutGradients { matmul(h.slice(axis: 0, start..<end), w, transposeB: true) }.requiringGradient()
+        let logits = withoutGradients { chunkLogits(h.slice(axis: 0, start..<end)) }.requiringGradient()
         let loss = withGradients {
             crossEntropy(logits: logits, targets: Array(targets[start..<end]), normalizer: divisor)
         }
         loss.backward()
         total += loss.item.doubleValue
-        inputGradients.append(withoutGradients { matmul(logits.grad!, w) })
+        inputGradients.append(withoutGradients { inputGradient(logits.grad!) })
     }
     let dHidden = Tensor.concatenate(inputGradients, axis: 0)
-    return Tensor.record("linearCrossEntropy", Tensor(scalar: Scalar(total)), inputs: [hidden, weight]) { gradient, needs in
-        [needs[0] ? dHidden.scaled(by: gradient.item) : nil, nil]
+    return Tensor.record("linearCrossEntropy", Tensor(scalar: Scalar(total)), inputs: [hidden]) { gradient, needs in
+        [needs[0] ? dHidden.scaled(by: gradient.item) : nil]
     }
 }
