@@ -4,9 +4,10 @@
 ///     loss = Σ_i −log softmax(h_i · Wᵀ)[t_i] / normalizer      (rows with t_i = −100 not scored)
 ///
 /// Meant for the output layer of a model whose output weight is frozen (LoRA, QLoRA): for each chunk of rows the
-/// logits, the loss and `∂loss/∂logits` are computed and immediately turned into `∂loss/∂h = ∂loss/∂logits · W`,
-/// so the peak is one chunk's logits and their gradient (≈ 2 · `chunkRows` · V floats) instead of 2 · N · V.
-/// On the SmolLM-135M shape at 512 tokens that is 2 × 100.7 MB → 2 × 25 MB (4 chunks of 128 rows).
+/// logits and the loss are computed, `∂loss/∂logits` is written over the logits, and it is immediately turned into
+/// `∂loss/∂h = ∂loss/∂logits · W`, so the peak is one chunk's logits (`chunkRows` · V floats) instead of the
+/// logits and their gradient for all rows (2 · N · V). On the SmolLM-135M shape at 512 tokens that is
+/// 2 × 100.7 MB → 25 MB (4 chunks of 128 rows).
 ///
 /// When `weight` requires a gradient (full fine-tuning), or gradients are not being recorded, this is exactly
 /// `crossEntropy(logits: matmul(hidden, weight, transposeB: true), …)`: a trainable W needs `∂loss/∂W`, whose
@@ -48,21 +49,33 @@ func chunkedCrossEntropy<Scalar: TensorScalar>(
     let target = max(1, chunkRows ?? (1 << 23) / max(1, vocabulary))
     let chunks = (rows + target - 1) / target
     let step = max(1, (rows + chunks - 1) / max(1, chunks))   // equal chunks, not a short last one
+    for t in targets where t != ignoreIndex {
+        precondition(t >= 0 && t < vocabulary, "linearCrossEntropy target \(t) outside 0..<\(vocabulary)")
+    }
     let h = hidden.detached
+    let scale = Scalar(divisor > 0 ? 1 / divisor : 0)
     var total = 0.0
     var inputGradients: [Tensor<Scalar>] = []
     for start in stride(from: 0, to: rows, by: step) {
         let end = min(rows, start + step)
-        let logits = withoutGradients { chunkLogits(h.slice(axis: 0, start..<end)) }.requiringGradient()
-        let loss = withGradients {
-            crossEntropy(logits: logits, targets: Array(targets[start..<end]), normalizer: divisor)
+        // The chunk's loss, then ∂loss/∂logits written over the logits themselves (no second [n, V] buffer).
+        var logits = withoutGradients { chunkLogits(h.slice(axis: 0, start..<end)) }
+        let n = end - start
+        let chunkTargets = targets[start..<end].map(Int64.init)
+        var (lse, perRow) = ([Scalar](repeating: 0, count: n), [Scalar](repeating: 0, count: n))
+        let dloss = [Scalar](repeating: scale, count: n)
+        logits.withUnsafeMutableScalars { l in
+            let p = l.baseAddress!
+            Kernels.crossEntropyForward(loss: &perRow, lse: &lse, logits: p, targets: chunkTargets, weights: nil,
+                                        rows: n, vocabulary: vocabulary, ignoreIndex: ignoreIndex)
+            Kernels.crossEntropyBackward(dlogits: p, logits: p, lse: lse, targets: chunkTargets, weights: nil,
+                                         dloss: dloss, rows: n, vocabulary: vocabulary, ignoreIndex: ignoreIndex)
         }
-        loss.backward()
-        total += loss.item.doubleValue
-        inputGradients.append(withoutGradients { inputGradient(logits.grad!) })
+        total += perRow.reduce(0.0) { $0 + $1.doubleValue }
+        inputGradients.append(withoutGradients { inputGradient(logits) })
     }
     let dHidden = Tensor.concatenate(inputGradients, axis: 0)
-    return Tensor.record("linearCrossEntropy", Tensor(scalar: Scalar(total)), inputs: [hidden]) { gradient, needs in
+    return Tensor.record("linearCrossEntropy", Tensor(scalar: Scalar(divisor > 0 ? total / divisor : 0)), inputs: [hidden]) { gradient, needs in
         [needs[0] ? dHidden.scaled(by: gradient.item) : nil]
     }
 }
