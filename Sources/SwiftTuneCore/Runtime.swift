@@ -1,12 +1,17 @@
 /// Process-wide execution settings.
 public enum Runtime {
-    /// Threads used by CKernels (elementwise, normalisation, loss kernels) and by OpenBLAS.
+    /// Threads used by CKernels (elementwise, normalisation, loss kernels) and by matrix products.
     /// Defaults to `OMP_NUM_THREADS` when set, else the number of online CPUs.
+    ///
+    /// Matrix products run on CKernels' (libgomp) threads too: each thread calls a single-threaded OpenBLAS sgemm
+    /// on its slab of the output, so the process keeps one pool of workers instead of two that spin against each
+    /// other. SwiftTune therefore sets OpenBLAS to one thread at its first product; `SWIFTTUNE_SPLIT_GEMM=0` in the
+    /// environment restores OpenBLAS' own threading (with this many threads).
     public static var threadCount: Int {
         get { Kernels.threadCount }
         set {
             Kernels.threadCount = newValue
-            Kernels.blasThreadCount = newValue
+            Kernels.blasThreadCount = SplitGemm.enabled ? 1 : newValue
         }
     }
 

@@ -19,6 +19,12 @@ extension Kernels {
         let ta = transposeA ? CblasTrans : CblasNoTrans
         let tb = transposeB ? CblasTrans : CblasNoTrans
         if S.self == Float.self {
+            if SplitGemm.enabled {
+                var job = SplitGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha as! Float,
+                                    beta: beta as! Float, a: floats(a), lda: lda, b: floats(b), ldb: ldb, c: floats(c),
+                                    ldc: ldc, splitRows: true, parts: 1)
+                if SplitGemm.run(&job, threads: threadCount) { return }
+            }
             cblas_sgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), alpha as! Float, floats(a), blasint(lda),
                         floats(b), blasint(ldb), beta as! Float, floats(c), blasint(ldc))
         } else if S.self == Double.self {
