@@ -123,10 +123,10 @@ public final class LoRALinear<Scalar: TensorScalar>: LinearLayer {
     /// (DoRA), so that a gradient check can perturb the factors while n stays fixed, as backward treats it.
     func output(_ x: Tensor<Scalar>, a: Tensor<Scalar>, b: Tensor<Scalar>, magnitude: Tensor<Scalar>?,
                 norm: Tensor<Scalar>?) -> Tensor<Scalar> {
-        let result = base(x)
+        var result = base(x)
         let dropped = applyDropout(x)
+        guard let magnitude, let norm else { return Self.addLowRank(to: &result, x: dropped.value, a: a, b: b, scale: scale) }
         let update = matmul(matmul(dropped.value, a, transposeB: true), b, transposeB: true)
-        guard let magnitude, let norm else { return result + update * scale }
         let g = magnitude / norm.detached
         // PEFT reuses the base output when dropout is off and otherwise runs the base weight on the dropped input.
         let baseResult = dropped.isDropped ? withoutBias(base(dropped.value)) : withoutBias(result)
