@@ -4,7 +4,7 @@
 //
 //     smol-report [--limits FILE] [--torch FILE] [--sgemm-gflops X] [--triad-gbps Y] [--reps N]
 //                 [--threads N] [--seq T] [--workloads lora,full,prefill,decode] [--checkpointing]
-//                 [--profile-lora SECONDS]
+//                 [--profile-lora SECONDS] [--profile-full SECONDS]
 //
 // --limits FILE      limits.c's JSON lines: the sgemm peak (best M=512 shape) and the best triad GB/s.
 // --torch FILE       torch_anchor.py's JSON lines: adds torch_tok_per_s and ratio_vs_torch to each line.
@@ -13,6 +13,7 @@
 //                    not enable it, so off is the like-for-like comparison).
 // --profile-lora S   build the LoRA step and loop it for S seconds without printing anything else
 //                    (for `perf record -g`), then exit.
+// --profile-full S   the same for the full fine-tuning step.
 //
 // Definitions (identical to torch_anchor.py):
 //   lora_sft_step  LoRA r=8, alpha=16, dropout 0 on q,k,v,o,gate,up,down; loss(ids, labels: ids) (the model
@@ -39,6 +40,7 @@ struct Options {
     var workloads = ["lora", "full", "prefill", "decode"]
     var checkpointing = false
     var profileLoRA: Double?
+    var profileFull: Double?
 }
 
 func parseOptions() -> Options {
@@ -61,10 +63,11 @@ func parseOptions() -> Options {
         case "--workloads": o.workloads = value(flag).split(separator: ",").map(String.init)
         case "--checkpointing": o.checkpointing = true
         case "--profile-lora": o.profileLoRA = Double(value(flag))
+        case "--profile-full": o.profileFull = Double(value(flag))
         case "-h", "--help":
             print("usage: smol-report [--limits FILE] [--torch FILE] [--sgemm-gflops X] [--triad-gbps Y] [--reps N] "
                   + "[--threads N] [--seq T] [--workloads lora,full,prefill,decode] [--checkpointing] "
-                  + "[--profile-lora SECONDS]")
+                  + "[--profile-lora SECONDS] [--profile-full SECONDS]")
             exit(0)
         default:
             FileHandle.standardError.write("smol-report: unknown option \(flag)\n".data(using: .utf8)!)
@@ -205,6 +208,12 @@ func makeLoRAModel() -> (CausalLanguageModel<Float>, AdamW<Float>) {
     return (model, AdamW<Float>(learningRate: 1e-4))
 }
 
+func makeFullModel() -> (CausalLanguageModel<Float>, AdamW<Float>) {
+    let model = CausalLanguageModel<Float>(configuration: c, seed: 0)
+    model.gradientCheckpointing = options.checkpointing
+    return (model, AdamW<Float>(learningRate: 1e-5))
+}
+
 func trainingStep(_ model: CausalLanguageModel<Float>, _ optimizer: AdamW<Float>) {
     let loss = model.loss(ids, labels: labels, shape: [B, T])
     loss.backward()
@@ -214,17 +223,17 @@ func trainingStep(_ model: CausalLanguageModel<Float>, _ optimizer: AdamW<Float>
 
 // MARK: - Profiling mode
 
-if let seconds = options.profileLoRA {
-    let (model, optimizer) = makeLoRAModel()
+if let seconds = options.profileLoRA ?? options.profileFull {
+    let (model, optimizer) = options.profileLoRA != nil ? makeLoRAModel() : makeFullModel()
     trainingStep(model, optimizer)
     let start = now()
     var steps = 0
-    log("smol-report: profiling LoRA steps for \(seconds) s (pid \(getpid()))")
+    log("smol-report: profiling training steps for \(seconds) s (pid \(getpid()))")
     while now() - start < seconds {
         trainingStep(model, optimizer)
         steps += 1
     }
-    log("smol-report: \(steps) LoRA steps, \(String(format: "%.3f", (now() - start) / Double(max(steps, 1)))) s/step")
+    log("smol-report: \(steps) steps, \(String(format: "%.3f", (now() - start) / Double(max(steps, 1)))) s/step")
     exit(0)
 }
 

@@ -123,8 +123,13 @@ public final class LoRALinear<Scalar: TensorScalar>: LinearLayer {
     /// (DoRA), so that a gradient check can perturb the factors while n stays fixed, as backward treats it.
     func output(_ x: Tensor<Scalar>, a: Tensor<Scalar>, b: Tensor<Scalar>, magnitude: Tensor<Scalar>?,
                 norm: Tensor<Scalar>?) -> Tensor<Scalar> {
-        var result = base(x)
         let dropped = applyDropout(x)
+        if magnitude == nil, !dropped.isDropped, let frozen = base as? any FrozenLinearGradient<Scalar>,
+           base.parameters.allSatisfy({ !$0.isTrainable }) {
+            var y = withoutGradients { base(x) }   // its backward is folded into the LoRA operation's
+            return Self.addLowRank(to: &y, x: x, a: a, b: b, scale: scale, frozenBase: frozen)
+        }
+        var result = base(x)
         guard let magnitude, let norm else { return Self.addLowRank(to: &result, x: dropped.value, a: a, b: b, scale: scale) }
         let update = matmul(matmul(dropped.value, a, transposeB: true), b, transposeB: true)
         let g = magnitude / norm.detached

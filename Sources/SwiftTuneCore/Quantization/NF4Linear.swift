@@ -90,3 +90,12 @@ public final class NF4Linear: LinearLayer {
         }
     }
 }
+
+extension NF4Linear: FrozenLinearGradient {
+    func inputGradient(_ g: UnsafePointer<Float>, rows: Int, into dx: UnsafeMutablePointer<Float>) {
+        withWeight { packed, absmax in
+            Kernels.nf4MatmulBackwardInput(dx: dx, dy: g, packed: packed, absmax: absmax, rows: rows,
+                                           inputFeatures: inputFeatures, outputFeatures: outputFeatures)
+        }
+    }
+}

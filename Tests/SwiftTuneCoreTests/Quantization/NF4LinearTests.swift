@@ -56,6 +56,30 @@ struct NF4LinearTests {
         }
     }
 
+    /// QLoRA: a LoRA adapter over the NF4 layer (whose ∂x the adapter's backward computes, G · W' + Ĝ · A) against
+    /// the same adapter over the dense layer with the dequantized weight.
+    @Test func loraOverNF4MatchesLoRAOverDequantizedWeight() throws {
+        let (nf4, reference) = Self.layers(input: 96, output: 40, bias: true, seed: 4)
+        let configuration = LoRAConfiguration(rank: 4, alpha: 8, initialization: .linearDefault)
+        let (q, d) = (try LoRALinear(base: nf4, configuration: configuration, seed: 2),
+                      try LoRALinear(base: reference, configuration: configuration, seed: 2))
+        var rng = RandomGenerator(seed: 8)
+        let b = Tensor<Float>.randomNormal([40, 4], standardDeviation: 0.1, generator: &rng)
+        q.loraB.assign(b)
+        d.loraB.assign(b)
+        let x = Tensor<Float>.randomNormal([3, 5, 96], generator: &rng)
+        let seed = Tensor<Float>.randomNormal([3, 5, 40], generator: &rng)
+        let (y, gx) = valueAndGradient(at: [x]) { xs in (q(xs[0]) * seed).sum() }
+        let (yRef, gxRef) = valueAndGradient(at: [x]) { xs in (d(xs[0]) * seed).sum() }
+        #expect(abs(y.item - yRef.item) <= 1e-4 * abs(yRef.item) + 1e-4)
+        let g = allClose(gx[0].doubles, gxRef[0].doubles, rtol: 1e-4, atol: 1e-5)
+        #expect(g.ok, "input gradient: \(g.report)")
+        for (p, r) in zip(q.trainableParameters, d.trainableParameters) {
+            let check = allClose(try #require(p.grad).doubles, try #require(r.grad).doubles, rtol: 1e-4, atol: 1e-5)
+            #expect(check.ok, "\(p.path): \(check.report)")
+        }
+    }
+
     @Test func inputGradientMatchesFiniteDifferences() {
         let (nf4, _) = Self.layers(input: 70, output: 9, bias: true, seed: 11)
         var rng = RandomGenerator(seed: 5)
