@@ -391,18 +391,92 @@ typedef struct {
 } st_nf4_absmax_args;
 
 /// 256-blocks [b0, b1): every block has its own scale and codes, so blocks run on any thread.
-static void st_nf4_absmax_quantize_range(void *ctx, int64_t b0, int64_t b1) {
+static void st_nf4_absmax_quantize_range_ref(void *ctx, int64_t b0, int64_t b1) {
     const st_nf4_absmax_args *a = (const st_nf4_absmax_args *)ctx;
     for (int64_t b = b0; b < b1; b++)
         st_nf4_absmax_quantize_block(a->codes, a->absmax2, a->absmax, a->count, a->offset, a->mid, b, 1);
 }
+
+#if ST_X86
+/// The 8-bit codes of eight scaled values (32-bit lanes, 0..255): the branch-free binary search of
+/// st_nf4_bucket_search256 with _CMP_LT_OQ compares (NaN → 0; no clamp needed, every midpoint is inside (−1, 1)).
+/// q is the code's top bits so far; the probes of steps 1–5 come from registers (t[0] = mid[127] everywhere,
+/// t[1] and t[2] in-lane tables of 2 and 4, t[3] a cross-lane table of 8, t[4] / t[5] the halves of 16), those of
+/// steps 6–8 are gathered straight from the midpoints.
+ST_AVX2 static inline __m256i st_nf4_v_code256(__m256 s, const __m256 *t, const float *mid) {
+    __m256i q = _mm256_srli_epi32(_mm256_castps_si256(_mm256_cmp_ps(t[0], s, _CMP_LT_OQ)), 31);
+#define ST_NF4_STEP(threshold)                                                                                    \
+    q = _mm256_sub_epi32(_mm256_add_epi32(q, q), _mm256_castps_si256(_mm256_cmp_ps((threshold), s, _CMP_LT_OQ)))
+    ST_NF4_STEP(_mm256_permutevar_ps(t[1], q));                              // mid[128q + 63]
+    ST_NF4_STEP(_mm256_permutevar_ps(t[2], q));                              // mid[64q + 31]
+    ST_NF4_STEP(_mm256_permutevar8x32_ps(t[3], q));                          // mid[32q + 15]
+    ST_NF4_STEP(_mm256_blendv_ps(_mm256_permutevar8x32_ps(t[4], q), _mm256_permutevar8x32_ps(t[5], q),
+                                 _mm256_castsi256_ps(_mm256_slli_epi32(q, 28))));   // mid[16q + 7]
+    ST_NF4_STEP(_mm256_i32gather_ps(mid + 3, _mm256_slli_epi32(q, 3), 4));  // mid[8q + 3]
+    ST_NF4_STEP(_mm256_i32gather_ps(mid + 1, _mm256_slli_epi32(q, 2), 4));  // mid[4q + 1]
+    ST_NF4_STEP(_mm256_i32gather_ps(mid, q, 8));                             // mid[2q]
+#undef ST_NF4_STEP
+    return q;
+}
+
+#ifndef ST_NF4_ABSMAX_VECS
+#define ST_NF4_ABSMAX_VECS 8
+#endif
+
+/// Full 256-blocks: the twin's subtraction, absmax (NaN ignored, as `d > am ? d : am`), reciprocal and multiply,
+/// then the search above; the short last block goes to the scalar path (it is scaled by a division).
+ST_AVX2 static void st_nf4_absmax_quantize_range_avx2(void *ctx, int64_t b0, int64_t b1) {
+    const st_nf4_absmax_args *a = (const st_nf4_absmax_args *)ctx;
+    const float *mid = a->mid;
+    float tab[6][8];
+    for (int j = 0; j < 8; j++) {
+        tab[0][j] = mid[127];
+        tab[1][j] = mid[128 * (j & 1) + 63];
+        tab[2][j] = mid[64 * (j & 3) + 31];
+        tab[3][j] = mid[32 * j + 15];
+        tab[4][j] = mid[16 * j + 7];
+        tab[5][j] = mid[16 * (j + 8) + 7];
+    }
+    __m256 t[6];
+    for (int i = 0; i < 6; i++) t[i] = _mm256_loadu_ps(tab[i]);
+    const __m256 sign = _mm256_set1_ps(-0.0f), off = _mm256_set1_ps(a->offset), one = _mm256_set1_ps(1.0f);
+    const __m256 floor = _mm256_set1_ps(ST_NF4_MIN_ABSMAX);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    const int64_t full = a->count / ST_NF4_ABSMAX_BLOCK < b1 ? a->count / ST_NF4_ABSMAX_BLOCK : b1;
+    int64_t b = b0;
+    for (; b < full; b++) {
+        const float *v = a->absmax + b * ST_NF4_ABSMAX_BLOCK;
+        __m256 m = _mm256_setzero_ps();
+        for (int i = 0; i < ST_NF4_ABSMAX_BLOCK; i += 8)
+            m = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_sub_ps(_mm256_loadu_ps(v + i), off)), m);
+        m = _mm256_max_ps(m, _mm256_permute2f128_ps(m, m, 1));
+        m = _mm256_max_ps(m, _mm256_permute_ps(m, 0x4E));
+        m = _mm256_max_ps(m, _mm256_permute_ps(m, 0xB1));
+        _mm_store_ss(a->absmax2 + b, _mm256_castps256_ps128(m));
+        const __m256 inv = _mm256_div_ps(one, _mm256_max_ps(m, floor));
+        uint8_t *codes = a->codes + b * ST_NF4_ABSMAX_BLOCK;
+        for (int i = 0; i < ST_NF4_ABSMAX_BLOCK; i += 8 * ST_NF4_ABSMAX_VECS) {   // independent chains in flight
+            __m256i q[ST_NF4_ABSMAX_VECS];
+            for (int j = 0; j < ST_NF4_ABSMAX_VECS; j++)
+                q[j] = st_nf4_v_code256(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(v + i + 8 * j), off), inv), t, mid);
+            // packus interleaves within 128-bit lanes: 4-byte units come out as q0a q1a q2a q3a | q0b q1b q2b q3b.
+            for (int j = 0; j < ST_NF4_ABSMAX_VECS; j += 4) {
+                const __m256i bytes = _mm256_packus_epi16(_mm256_packus_epi32(q[j], q[j + 1]),
+                                                          _mm256_packus_epi32(q[j + 2], q[j + 3]));
+                _mm256_storeu_si256((__m256i *)(codes + i + 8 * j), _mm256_permutevar8x32_epi32(bytes, order));
+            }
+        }
+    }
+    if (b < b1) st_nf4_absmax_quantize_range_ref(ctx, b, b1);
+}
+#endif
 
 void st_nf4_absmax_quantize_f32(uint8_t *restrict codes, float *restrict absmax2, const float *restrict absmax,
                                 int64_t count, float offset) {
     st_nf4_absmax_args a = {codes, absmax2, absmax, count, offset, {0}};
     st_nf4_midpoints(a.mid, st_nf4_dynamic, 256);
     const int64_t blocks = (count + ST_NF4_ABSMAX_BLOCK - 1) / ST_NF4_ABSMAX_BLOCK;
-    st_parallel_for(blocks, 64, st_nf4_absmax_quantize_range, &a);
+    st_parallel_for(blocks, 64, ST_PICK(st_nf4_absmax_quantize_range), &a);
 }
 
 void st_nf4_absmax_dequantize_f32_ref(float *restrict absmax, const uint8_t *restrict codes,
