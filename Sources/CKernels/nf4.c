@@ -400,9 +400,10 @@ static void st_nf4_absmax_quantize_range_ref(void *ctx, int64_t b0, int64_t b1) 
 #if ST_X86
 /// The 8-bit codes of eight scaled values (32-bit lanes, 0..255): the branch-free binary search of
 /// st_nf4_bucket_search256 with _CMP_LT_OQ compares (NaN → 0; no clamp needed, every midpoint is inside (−1, 1)).
-/// q is the code's top bits so far; the probes of steps 1–5 come from registers (t[0] = mid[127] everywhere,
-/// t[1] and t[2] in-lane tables of 2 and 4, t[3] a cross-lane table of 8, t[4] / t[5] the halves of 16), those of
-/// steps 6–8 are gathered straight from the midpoints.
+/// q is the code's top bits so far; the probes of steps 1–6 come from registers (t[0] = mid[127] everywhere,
+/// t[1] and t[2] in-lane tables of 2 and 4, t[3] a cross-lane table of 8, t[4] / t[5] the halves of 16, t[6..9]
+/// the quarters of 32, picked by blends on q's bits), those of steps 7–8 are gathered straight from the midpoints
+/// (a gather costs about as much as the five register steps together).
 ST_AVX2 static inline __m256i st_nf4_v_code256(__m256 s, const __m256 *t, const float *mid) {
     __m256i q = _mm256_srli_epi32(_mm256_castps_si256(_mm256_cmp_ps(t[0], s, _CMP_LT_OQ)), 31);
 #define ST_NF4_STEP(threshold)                                                                                    \
@@ -412,7 +413,13 @@ ST_AVX2 static inline __m256i st_nf4_v_code256(__m256 s, const __m256 *t, const 
     ST_NF4_STEP(_mm256_permutevar8x32_ps(t[3], q));                          // mid[32q + 15]
     ST_NF4_STEP(_mm256_blendv_ps(_mm256_permutevar8x32_ps(t[4], q), _mm256_permutevar8x32_ps(t[5], q),
                                  _mm256_castsi256_ps(_mm256_slli_epi32(q, 28))));   // mid[16q + 7]
-    ST_NF4_STEP(_mm256_i32gather_ps(mid + 3, _mm256_slli_epi32(q, 3), 4));  // mid[8q + 3]
+    {                                                                         // mid[8q + 3], q < 32
+        const __m256 b3 = _mm256_castsi256_ps(_mm256_slli_epi32(q, 28));
+        const __m256 b4 = _mm256_castsi256_ps(_mm256_slli_epi32(q, 27));
+        const __m256 lo = _mm256_blendv_ps(_mm256_permutevar8x32_ps(t[6], q), _mm256_permutevar8x32_ps(t[7], q), b3);
+        const __m256 hi = _mm256_blendv_ps(_mm256_permutevar8x32_ps(t[8], q), _mm256_permutevar8x32_ps(t[9], q), b3);
+        ST_NF4_STEP(_mm256_blendv_ps(lo, hi, b4));
+    }
     ST_NF4_STEP(_mm256_i32gather_ps(mid + 1, _mm256_slli_epi32(q, 2), 4));  // mid[4q + 1]
     ST_NF4_STEP(_mm256_i32gather_ps(mid, q, 8));                             // mid[2q]
 #undef ST_NF4_STEP
@@ -428,8 +435,9 @@ ST_AVX2 static inline __m256i st_nf4_v_code256(__m256 s, const __m256 *t, const 
 ST_AVX2 static void st_nf4_absmax_quantize_range_avx2(void *ctx, int64_t b0, int64_t b1) {
     const st_nf4_absmax_args *a = (const st_nf4_absmax_args *)ctx;
     const float *mid = a->mid;
-    float tab[6][8];
+    float tab[10][8];
     for (int j = 0; j < 8; j++) {
+        for (int r = 0; r < 4; r++) tab[6 + r][j] = mid[8 * (8 * r + j) + 3];
         tab[0][j] = mid[127];
         tab[1][j] = mid[128 * (j & 1) + 63];
         tab[2][j] = mid[64 * (j & 3) + 31];
@@ -437,8 +445,8 @@ ST_AVX2 static void st_nf4_absmax_quantize_range_avx2(void *ctx, int64_t b0, int
         tab[4][j] = mid[16 * j + 7];
         tab[5][j] = mid[16 * (j + 8) + 7];
     }
-    __m256 t[6];
-    for (int i = 0; i < 6; i++) t[i] = _mm256_loadu_ps(tab[i]);
+    __m256 t[10];
+    for (int i = 0; i < 10; i++) t[i] = _mm256_loadu_ps(tab[i]);
     const __m256 sign = _mm256_set1_ps(-0.0f), off = _mm256_set1_ps(a->offset), one = _mm256_set1_ps(1.0f);
     const __m256 floor = _mm256_set1_ps(ST_NF4_MIN_ABSMAX);
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
@@ -515,3 +523,109 @@ void st_nf4_absmax_dequantize_f32(float *restrict absmax, const uint8_t *restric
 #endif
     st_nf4_absmax_dequantize_f32_ref(absmax, codes, absmax2, count, offset);
 }
+
+// MARK: - The offset of double quantization: torch's float32 sum
+
+/// torch's `multi_row_sum` (aten/src/ATen/native/cpu/SumKernel.cpp) over `size` groups of 4 rows of 8 lanes
+/// (row r of group g is the 8 floats at x + 8·(4g + r)): a four-level cascade, levels of 2^max(4, ⌈log2 size⌉ / 4)
+/// groups. Writes the four row accumulators to acc_out[0..3]; `width` is the lanes per row (8, or 1 for the
+/// one-float rows of a sum of fewer than 8 values), and only those lanes are meaningful.
+static void st_torch_multi_row_sum(float acc_out[4][8], const float *x, int64_t size, int width) {
+    const int levels = 4;
+    int ceil_log2 = 0;
+    if (size > 1) ceil_log2 = 64 - __builtin_clzll((unsigned long long)(size - 1));
+    const int level_power = ceil_log2 / levels > 4 ? ceil_log2 / levels : 4;
+    const int64_t level_step = (int64_t)1 << level_power, level_mask = level_step - 1;
+    float acc[4][4][8] = {{{0}}};
+    int64_t i = 0;
+    for (; i + level_step <= size; ) {
+        for (int64_t t = 0; t < level_step; t++, i++)
+            for (int r = 0; r < 4; r++)
+                for (int k = 0; k < width; k++) acc[0][r][k] += x[(4 * i + r) * width + k];
+        for (int j = 1; j < levels; j++) {
+            for (int r = 0; r < 4; r++)
+                for (int k = 0; k < width; k++) { acc[j][r][k] += acc[j - 1][r][k]; acc[j - 1][r][k] = 0; }
+            if (i & (level_mask << (j * level_power))) break;
+        }
+    }
+    for (; i < size; i++)
+        for (int r = 0; r < 4; r++)
+            for (int k = 0; k < width; k++) acc[0][r][k] += x[(4 * i + r) * width + k];
+    for (int j = 1; j < levels; j++)
+        for (int r = 0; r < 4; r++)
+            for (int k = 0; k < width; k++) acc[0][r][k] += acc[j][r][k];
+    memcpy(acc_out, acc[0], sizeof acc[0]);
+}
+
+#if ST_X86
+/// The same for width 8, the lanes of a row in one register: every lane adds the same values in the same order.
+ST_AVX2 static void st_torch_multi_row_sum_avx2(float acc_out[4][8], const float *x, int64_t size) {
+    const int levels = 4;
+    int ceil_log2 = 0;
+    if (size > 1) ceil_log2 = 64 - __builtin_clzll((unsigned long long)(size - 1));
+    const int level_power = ceil_log2 / levels > 4 ? ceil_log2 / levels : 4;
+    const int64_t level_step = (int64_t)1 << level_power, level_mask = level_step - 1;
+    __m256 acc[4][4];
+    for (int j = 0; j < levels; j++)
+        for (int r = 0; r < 4; r++) acc[j][r] = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + level_step <= size; ) {
+        for (int64_t t = 0; t < level_step; t++, i++)
+            for (int r = 0; r < 4; r++) acc[0][r] = _mm256_add_ps(acc[0][r], _mm256_loadu_ps(x + 8 * (4 * i + r)));
+        for (int j = 1; j < levels; j++) {
+            for (int r = 0; r < 4; r++) {
+                acc[j][r] = _mm256_add_ps(acc[j][r], acc[j - 1][r]);
+                acc[j - 1][r] = _mm256_setzero_ps();
+            }
+            if (i & (level_mask << (j * level_power))) break;
+        }
+    }
+    for (; i < size; i++)
+        for (int r = 0; r < 4; r++) acc[0][r] = _mm256_add_ps(acc[0][r], _mm256_loadu_ps(x + 8 * (4 * i + r)));
+    for (int j = 1; j < levels; j++)
+        for (int r = 0; r < 4; r++) acc[0][r] = _mm256_add_ps(acc[0][r], acc[j][r]);
+    for (int r = 0; r < 4; r++) _mm256_storeu_ps(acc_out[r], acc[0][r]);
+}
+#endif
+
+/// torch's `row_sum` over `count` rows of `width` lanes (4-way ILP through multi_row_sum, then the leftover rows
+/// into row accumulator 0, then accumulators 1..3 into 0): out[0..width).
+static void st_torch_row_sum(float out[8], const float *x, int64_t count, int width, int fast) {
+    const int64_t groups = count / 4;
+    float partial[4][8];
+#if ST_X86
+    if (fast && width == 8) st_torch_multi_row_sum_avx2(partial, x, groups);
+    else
+#endif
+        st_torch_multi_row_sum(partial, x, groups, width);
+    (void)fast;
+    for (int64_t i = groups * 4; i < count; i++)
+        for (int k = 0; k < width; k++) partial[0][k] += x[i * width + k];
+    for (int r = 1; r < 4; r++)
+        for (int k = 0; k < width; k++) partial[0][k] += partial[r][k];
+    memcpy(out, partial[0], sizeof(float) * (size_t)width);
+}
+
+static float st_nf4_torch_sum(const float *x, int64_t n, int fast) {
+    float partial[8];
+    const int64_t vectors = n / 8;
+    if (vectors == 0) {
+        st_torch_row_sum(partial, x, n, 1, fast);
+        return n > 0 ? partial[0] : 0.0f;
+    }
+    st_torch_row_sum(partial, x, vectors, 8, fast);
+    float total = 0.0f;
+    for (int64_t k = vectors * 8; k < n; k++) total += x[k];
+    for (int k = 0; k < 8; k++) total += partial[k];
+    return total;
+}
+
+float st_nf4_torch_sum_f32(const float *x, int64_t n) {
+#if ST_X86
+    return st_nf4_torch_sum(x, n, st_cpu_has_avx2_fma());
+#else
+    return st_nf4_torch_sum(x, n, 0);
+#endif
+}
+
+float st_nf4_torch_sum_f32_ref(const float *x, int64_t n) { return st_nf4_torch_sum(x, n, 0); }
