@@ -2,9 +2,10 @@
 // bit-compatible with bitsandbytes 0.50 (functional.quantize_4bit / dequantize_4bit, quant_type "nf4").
 //
 // Purpose: the format and the rounding rules live here (see st_nf4.h for the layout). The _ref twins define them
-// element by element; the fast paths (AVX2: a fifteen-way compare-and-count for the nearest code, a two-register
-// permute for the codebook lookup; threaded over blocks) give bit-identical results, because every step is a
-// comparison or a single float32 multiply / divide, which SIMD and scalar code round alike.
+// element by element; the fast paths (AVX2: a four-step branch-free binary search over the midpoints with in-lane
+// permutes for the nearest code, nibbles packed in registers; a two-register permute for the codebook lookup;
+// threaded over blocks) give bit-identical results, because every step is a comparison or a single float32
+// multiply / divide, which SIMD and scalar code round alike.
 //
 // Shape legend: n = weight elements; count = absmax values = ceil(n / 64); blocks of 64 (weights) and of 256
 // (absmax) over the flat arrays.
@@ -157,47 +158,115 @@ static void st_nf4_quantize_range_ref(void *ctx, int64_t b0, int64_t b1) {
 }
 
 #if ST_X86
-/// Per lane, the number of midpoints strictly below s: the code, 0..15.
-ST_AVX2 static inline __m256i st_nf4_v_bucket(__m256 s, const __m256 *mid) {
-    __m256i k = _mm256_setzero_si256();
-    for (int i = 0; i < 15; i++)                     // the compare mask is −1 where mid < s
-        k = _mm256_sub_epi32(k, _mm256_castps_si256(_mm256_cmp_ps(mid[i], s, _CMP_LT_OQ)));
-    return k;
+/// The 4-bit codes of eight scaled values s (32-bit lanes), negated: −(number of midpoints strictly below s).
+/// A branch-free binary search over the 15 sorted midpoints, bit by bit from the top: a lane's step-k compare c_k
+/// is −1 when mid < s (the _CMP_LT_OQ of the count, so NaN compares false everywhere and gets code 0, as in the
+/// twin; s beyond ±1 needs no clamp, since no midpoint lies outside (−1, 1)). The path so far, as a sum of the −1
+/// masks (c1, then 2c1 + c2, then 4c1 + 2c2 + c3), picks the next threshold with in-lane permutes, which read
+/// only the low two bits of an index (cheaper than a cross-lane permute); the last step has eight candidates, two
+/// four-entry tables chosen between by c1's sign.
+ST_AVX2 static inline __m256i st_nf4_v_neg_code(__m256 s, const __m256 *t) {
+    const __m256 c1 = _mm256_cmp_ps(t[0], s, _CMP_LT_OQ);
+    const __m256i i1 = _mm256_castps_si256(c1);
+    const __m256i c2 = _mm256_castps_si256(_mm256_cmp_ps(_mm256_permutevar_ps(t[1], i1), s, _CMP_LT_OQ));
+    const __m256i p2 = _mm256_add_epi32(_mm256_add_epi32(i1, i1), c2);
+    const __m256i c3 = _mm256_castps_si256(_mm256_cmp_ps(_mm256_permutevar_ps(t[2], p2), s, _CMP_LT_OQ));
+    const __m256i p3 = _mm256_add_epi32(_mm256_add_epi32(p2, p2), c3);
+    const __m256 t4 = _mm256_blendv_ps(_mm256_permutevar_ps(t[3], p3), _mm256_permutevar_ps(t[4], p3), c1);
+    const __m256i c4 = _mm256_castps_si256(_mm256_cmp_ps(t4, s, _CMP_LT_OQ));
+    return _mm256_add_epi32(_mm256_add_epi32(p3, p3), c4);
 }
 
-/// Eight codes (32-bit lanes, elements e..e+7) as four bytes, the even element in the high nibble.
-ST_AVX2 static inline uint32_t st_nf4_v_pack8(__m256i k) {
-    int32_t c[8];
-    _mm256_storeu_si256((__m256i *)c, k);
-    uint32_t out = 0;
-    for (int j = 0; j < 4; j++) out |= (uint32_t)(c[2 * j] << 4 | c[2 * j + 1]) << (8 * j);
-    return out;
-}
-
-ST_AVX2 static void st_nf4_quantize_range_avx2(void *ctx, int64_t b0, int64_t b1) {
-    const st_nf4_quantize_args *a = (const st_nf4_quantize_args *)ctx;
-    __m256 mid[15];
-    for (int i = 0; i < 15; i++) mid[i] = _mm256_set1_ps(a->mid[i]);
-    const __m256 sign = _mm256_set1_ps(-0.0f), lo = _mm256_set1_ps(-1.0f), hi = _mm256_set1_ps(1.0f);
-    for (int64_t b = b0; b < b1; b++) {
-        const int64_t begin = b * ST_NF4_BLOCK;
-        if (a->n - begin < ST_NF4_BLOCK) {           // the short last block (scaled by a division)
-            st_nf4_quantize_range_ref(ctx, b, b + 1);
-            continue;
-        }
-        const float *w = a->w + begin;
-        __m256 m = _mm256_setzero_ps();
-        for (int i = 0; i < ST_NF4_BLOCK; i += 8) m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(w + i)));
-        const float am = st_v_hmax_ps(m);
-        a->absmax[b] = am;
-        const __m256 inv = _mm256_set1_ps(1.0f / (am < ST_NF4_MIN_ABSMAX ? ST_NF4_MIN_ABSMAX : am));
-        for (int i = 0; i < ST_NF4_BLOCK; i += 8) {
-            __m256 s = _mm256_mul_ps(_mm256_loadu_ps(w + i), inv);
-            s = _mm256_min_ps(_mm256_max_ps(s, lo), hi);
-            const uint32_t four = st_nf4_v_pack8(st_nf4_v_bucket(s, mid));
-            memcpy(a->packed + ((begin + i) >> 1), &four, 4);
+/// The threshold tables of st_nf4_v_neg_code from the 15 midpoints, as five 8-lane vectors: t[0] = mid[7]
+/// everywhere; t[1], t[2] the thresholds of steps 2 and 3 at the in-lane position (low two bits) of the path that
+/// leads to them; t[3], t[4] those of step 4 for b1 = 0 and 1. Both 128-bit lanes hold the same four entries.
+static void st_nf4_search_tables(float t[5][8], const float *mid) {
+    for (int j = 0; j < 8; j++) t[0][j] = mid[7];
+    for (int code = 0; code < 16; code++) {           // the path that leads to `code` is −(its top bits)
+        const int b1 = code >> 3, b2 = code >> 2, b3 = code >> 1;
+        for (int lane = 0; lane < 8; lane += 4) {
+            t[1][lane + ((-b1) & 3)] = mid[8 * b1 + 3];
+            t[2][lane + ((-b2) & 3)] = mid[4 * b2 + 1];
+            t[3 + b1][lane + ((-b3) & 3)] = mid[2 * b3];
         }
     }
+}
+
+/// 64 negated codes (eight vectors, elements in order) → 32 bytes, element 2j in the high nibble of byte j.
+ST_AVX2 static inline __m256i st_nf4_v_pack64(const __m256i *k) {
+    // Saturating packs keep −15..0; within each 128-bit lane they interleave their two sources, so the bytes
+    // come out as (in units of byte pairs = 4 elements) lane 0: k0[0..3] k1[0..3] k2[0..3] k3[0..3], lane 1: [4..7].
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i a = _mm256_packs_epi16(_mm256_packs_epi32(k[0], k[1]), _mm256_packs_epi32(k[2], k[3]));
+    const __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(k[4], k[5]), _mm256_packs_epi32(k[6], k[7]));
+    // Codes, then byte pairs (even, odd) → 16·even + odd in 16 bits.
+    const __m256i mul = _mm256_set1_epi16(0x0110);
+    const __m256i wa = _mm256_maddubs_epi16(_mm256_sub_epi8(zero, a), mul);
+    const __m256i wb = _mm256_maddubs_epi16(_mm256_sub_epi8(zero, b), mul);
+    // Output byte order, lane 0: 0 1 4 5 8 9 12 13 | 16 17 20 21 24 25 28 29, lane 1: the same + 2.
+    const __m256i bytes = _mm256_permute4x64_epi64(_mm256_packus_epi16(wa, wb), 0xD8);
+    // Now lane 0: 0 1 4 5 8 9 12 13 2 3 6 7 10 11 14 15, lane 1: the same + 16; interleave the byte pairs.
+    const __m256i order = _mm256_setr_epi8(0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15,
+                                           0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15);
+    return _mm256_shuffle_epi8(bytes, order);
+}
+
+/// The absmax of the full block at w (_mm256_max_ps(|w|, m) keeps m when |w| is NaN, as the twin's
+/// `a > am ? a : am`), in every lane.
+ST_AVX2 static inline __m256 st_nf4_v_block_absmax(const float *w) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 m0 = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(w)), _mm256_setzero_ps());
+    __m256 m1 = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(w + 8)), _mm256_setzero_ps());
+    for (int i = 16; i < ST_NF4_BLOCK; i += 16) {
+        m0 = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(w + i)), m0);
+        m1 = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(w + i + 8)), m1);
+    }
+    __m256 m = _mm256_max_ps(m0, m1);           // no NaN left: every lane is the max of its values
+    m = _mm256_max_ps(m, _mm256_permute2f128_ps(m, m, 1));
+    m = _mm256_max_ps(m, _mm256_permute_ps(m, 0x4E));
+    return _mm256_max_ps(m, _mm256_permute_ps(m, 0xB1));
+}
+
+/// Blocks go in groups of ST_NF4_GROUP: first their absmax and reciprocals, then their codes, so that the long
+/// dependency chains (horizontal max → divide → multiply → four-step search) of different blocks overlap.
+#define ST_NF4_GROUP 4
+
+/// Full blocks: the same float32 reciprocal and multiply as the twin, the codes by the search above, packed in
+/// registers; the short last block goes to the twin (it is scaled by a division).
+ST_AVX2 static void st_nf4_quantize_range_avx2(void *ctx, int64_t b0, int64_t b1) {
+    const st_nf4_quantize_args *a = (const st_nf4_quantize_args *)ctx;
+    float tables[5][8];
+    st_nf4_search_tables(tables, a->mid);
+    __m256 t[5];
+    for (int i = 0; i < 5; i++) t[i] = _mm256_loadu_ps(tables[i]);
+    const __m256 one = _mm256_set1_ps(1.0f), floor = _mm256_set1_ps(ST_NF4_MIN_ABSMAX);
+    const int64_t full = a->n / ST_NF4_BLOCK < b1 ? a->n / ST_NF4_BLOCK : b1;   // blocks [b0, full) are full
+    int64_t b = b0;
+    for (; b + ST_NF4_GROUP <= full; b += ST_NF4_GROUP) {
+        const float *w = a->w + b * ST_NF4_BLOCK;
+        __m256 inv[ST_NF4_GROUP];
+        for (int g = 0; g < ST_NF4_GROUP; g++) {
+            const __m256 m = st_nf4_v_block_absmax(w + g * ST_NF4_BLOCK);
+            _mm_store_ss(a->absmax + b + g, _mm256_castps256_ps128(m));
+            inv[g] = _mm256_div_ps(one, _mm256_max_ps(m, floor));   // 1 / (am < 1e-38 ? 1e-38 : am)
+        }
+        for (int g = 0; g < ST_NF4_GROUP; g++) {
+            __m256i k[8];
+            for (int i = 0; i < 8; i++)
+                k[i] = st_nf4_v_neg_code(_mm256_mul_ps(_mm256_loadu_ps(w + g * ST_NF4_BLOCK + 8 * i), inv[g]), t);
+            _mm256_storeu_si256((__m256i *)(a->packed + (b + g) * (ST_NF4_BLOCK / 2)), st_nf4_v_pack64(k));
+        }
+    }
+    for (; b < full; b++) {
+        const float *w = a->w + b * ST_NF4_BLOCK;
+        const __m256 m = st_nf4_v_block_absmax(w);
+        _mm_store_ss(a->absmax + b, _mm256_castps256_ps128(m));
+        const __m256 inv = _mm256_div_ps(one, _mm256_max_ps(m, floor));
+        __m256i k[8];
+        for (int i = 0; i < 8; i++) k[i] = st_nf4_v_neg_code(_mm256_mul_ps(_mm256_loadu_ps(w + 8 * i), inv), t);
+        _mm256_storeu_si256((__m256i *)(a->packed + b * (ST_NF4_BLOCK / 2)), st_nf4_v_pack64(k));
+    }
+    if (b < b1) st_nf4_quantize_range_ref(ctx, b, b1);   // the short last block
 }
 #endif
 
@@ -322,18 +391,99 @@ typedef struct {
 } st_nf4_absmax_args;
 
 /// 256-blocks [b0, b1): every block has its own scale and codes, so blocks run on any thread.
-static void st_nf4_absmax_quantize_range(void *ctx, int64_t b0, int64_t b1) {
+static void st_nf4_absmax_quantize_range_ref(void *ctx, int64_t b0, int64_t b1) {
     const st_nf4_absmax_args *a = (const st_nf4_absmax_args *)ctx;
     for (int64_t b = b0; b < b1; b++)
         st_nf4_absmax_quantize_block(a->codes, a->absmax2, a->absmax, a->count, a->offset, a->mid, b, 1);
 }
+
+#if ST_X86
+/// The 8-bit codes of eight scaled values (32-bit lanes, 0..255): the branch-free binary search of
+/// st_nf4_bucket_search256 with _CMP_LT_OQ compares (NaN → 0; no clamp needed, every midpoint is inside (−1, 1)).
+/// q is the code's top bits so far; the probes of steps 1–6 come from registers (t[0] = mid[127] everywhere,
+/// t[1] and t[2] in-lane tables of 2 and 4, t[3] a cross-lane table of 8, t[4] / t[5] the halves of 16, t[6..9]
+/// the quarters of 32, picked by blends on q's bits), those of steps 7–8 are gathered straight from the midpoints
+/// (a gather costs about as much as the five register steps together).
+ST_AVX2 static inline __m256i st_nf4_v_code256(__m256 s, const __m256 *t, const float *mid) {
+    __m256i q = _mm256_srli_epi32(_mm256_castps_si256(_mm256_cmp_ps(t[0], s, _CMP_LT_OQ)), 31);
+#define ST_NF4_STEP(threshold)                                                                                    \
+    q = _mm256_sub_epi32(_mm256_add_epi32(q, q), _mm256_castps_si256(_mm256_cmp_ps((threshold), s, _CMP_LT_OQ)))
+    ST_NF4_STEP(_mm256_permutevar_ps(t[1], q));                              // mid[128q + 63]
+    ST_NF4_STEP(_mm256_permutevar_ps(t[2], q));                              // mid[64q + 31]
+    ST_NF4_STEP(_mm256_permutevar8x32_ps(t[3], q));                          // mid[32q + 15]
+    ST_NF4_STEP(_mm256_blendv_ps(_mm256_permutevar8x32_ps(t[4], q), _mm256_permutevar8x32_ps(t[5], q),
+                                 _mm256_castsi256_ps(_mm256_slli_epi32(q, 28))));   // mid[16q + 7]
+    {                                                                         // mid[8q + 3], q < 32
+        const __m256 b3 = _mm256_castsi256_ps(_mm256_slli_epi32(q, 28));
+        const __m256 b4 = _mm256_castsi256_ps(_mm256_slli_epi32(q, 27));
+        const __m256 lo = _mm256_blendv_ps(_mm256_permutevar8x32_ps(t[6], q), _mm256_permutevar8x32_ps(t[7], q), b3);
+        const __m256 hi = _mm256_blendv_ps(_mm256_permutevar8x32_ps(t[8], q), _mm256_permutevar8x32_ps(t[9], q), b3);
+        ST_NF4_STEP(_mm256_blendv_ps(lo, hi, b4));
+    }
+    ST_NF4_STEP(_mm256_i32gather_ps(mid + 1, _mm256_slli_epi32(q, 2), 4));  // mid[4q + 1]
+    ST_NF4_STEP(_mm256_i32gather_ps(mid, q, 8));                             // mid[2q]
+#undef ST_NF4_STEP
+    return q;
+}
+
+/// Vectors of scales searched before packing (independent chains in flight).
+#define ST_NF4_ABSMAX_VECS 8
+
+/// Full 256-blocks: the twin's subtraction, absmax (NaN ignored, as `d > am ? d : am`), reciprocal and multiply,
+/// then the search above; the short last block goes to the scalar path (it is scaled by a division).
+ST_AVX2 static void st_nf4_absmax_quantize_range_avx2(void *ctx, int64_t b0, int64_t b1) {
+    const st_nf4_absmax_args *a = (const st_nf4_absmax_args *)ctx;
+    const float *mid = a->mid;
+    float tab[10][8];
+    for (int j = 0; j < 8; j++) {
+        for (int r = 0; r < 4; r++) tab[6 + r][j] = mid[8 * (8 * r + j) + 3];
+        tab[0][j] = mid[127];
+        tab[1][j] = mid[128 * (j & 1) + 63];
+        tab[2][j] = mid[64 * (j & 3) + 31];
+        tab[3][j] = mid[32 * j + 15];
+        tab[4][j] = mid[16 * j + 7];
+        tab[5][j] = mid[16 * (j + 8) + 7];
+    }
+    __m256 t[10];
+    for (int i = 0; i < 10; i++) t[i] = _mm256_loadu_ps(tab[i]);
+    const __m256 sign = _mm256_set1_ps(-0.0f), off = _mm256_set1_ps(a->offset), one = _mm256_set1_ps(1.0f);
+    const __m256 floor = _mm256_set1_ps(ST_NF4_MIN_ABSMAX);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    const int64_t full = a->count / ST_NF4_ABSMAX_BLOCK < b1 ? a->count / ST_NF4_ABSMAX_BLOCK : b1;
+    int64_t b = b0;
+    for (; b < full; b++) {
+        const float *v = a->absmax + b * ST_NF4_ABSMAX_BLOCK;
+        __m256 m = _mm256_setzero_ps();
+        for (int i = 0; i < ST_NF4_ABSMAX_BLOCK; i += 8)
+            m = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_sub_ps(_mm256_loadu_ps(v + i), off)), m);
+        m = _mm256_max_ps(m, _mm256_permute2f128_ps(m, m, 1));
+        m = _mm256_max_ps(m, _mm256_permute_ps(m, 0x4E));
+        m = _mm256_max_ps(m, _mm256_permute_ps(m, 0xB1));
+        _mm_store_ss(a->absmax2 + b, _mm256_castps256_ps128(m));
+        const __m256 inv = _mm256_div_ps(one, _mm256_max_ps(m, floor));
+        uint8_t *codes = a->codes + b * ST_NF4_ABSMAX_BLOCK;
+        for (int i = 0; i < ST_NF4_ABSMAX_BLOCK; i += 8 * ST_NF4_ABSMAX_VECS) {   // independent chains in flight
+            __m256i q[ST_NF4_ABSMAX_VECS];
+            for (int j = 0; j < ST_NF4_ABSMAX_VECS; j++)
+                q[j] = st_nf4_v_code256(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(v + i + 8 * j), off), inv), t, mid);
+            // packus interleaves within 128-bit lanes: 4-byte units come out as q0a q1a q2a q3a | q0b q1b q2b q3b.
+            for (int j = 0; j < ST_NF4_ABSMAX_VECS; j += 4) {
+                const __m256i bytes = _mm256_packus_epi16(_mm256_packus_epi32(q[j], q[j + 1]),
+                                                          _mm256_packus_epi32(q[j + 2], q[j + 3]));
+                _mm256_storeu_si256((__m256i *)(codes + i + 8 * j), _mm256_permutevar8x32_epi32(bytes, order));
+            }
+        }
+    }
+    if (b < b1) st_nf4_absmax_quantize_range_ref(ctx, b, b1);
+}
+#endif
 
 void st_nf4_absmax_quantize_f32(uint8_t *restrict codes, float *restrict absmax2, const float *restrict absmax,
                                 int64_t count, float offset) {
     st_nf4_absmax_args a = {codes, absmax2, absmax, count, offset, {0}};
     st_nf4_midpoints(a.mid, st_nf4_dynamic, 256);
     const int64_t blocks = (count + ST_NF4_ABSMAX_BLOCK - 1) / ST_NF4_ABSMAX_BLOCK;
-    st_parallel_for(blocks, 64, st_nf4_absmax_quantize_range, &a);
+    st_parallel_for(blocks, 64, ST_PICK(st_nf4_absmax_quantize_range), &a);
 }
 
 void st_nf4_absmax_dequantize_f32_ref(float *restrict absmax, const uint8_t *restrict codes,

@@ -56,6 +56,14 @@ void st_nf4_absmax_quantize_f32(uint8_t *restrict codes, float *restrict absmax2
 void st_nf4_absmax_quantize_f32_ref(uint8_t *restrict codes, float *restrict absmax2, const float *restrict absmax,
                                     int64_t count, float offset);
 
+/// The sum of x [n] in float32 exactly as torch 2.x sums a contiguous float32 tensor on an AVX2 CPU
+/// (aten/src/ATen/native/cpu/SumKernel.cpp: cascade_sum → vectorized_inner_sum → row_sum → multi_row_sum; 8 lanes,
+/// 4 row accumulators, cascade levels of 2^max(4, ⌈log2 groups⌉ / 4) groups): the offset of double quantization
+/// is this sum / count (bitsandbytes' `absmax.mean()`). 0 for n == 0. The fast path keeps the 8 lanes in one
+/// register, so both round alike.
+float st_nf4_torch_sum_f32(const float *x, int64_t n);
+float st_nf4_torch_sum_f32_ref(const float *x, int64_t n);
+
 /// absmax [count]  ←  codes [count], absmax2 [ceil(count / 256)]:  dyn[codes[i]] · absmax2[i / 256], then + offset
 /// (two float32 roundings, bitsandbytes' order: dequantize_blockwise, then `absmax += offset`).
 void st_nf4_absmax_dequantize_f32(float *restrict absmax, const uint8_t *restrict codes,

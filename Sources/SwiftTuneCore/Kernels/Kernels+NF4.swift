@@ -38,6 +38,11 @@ extension Kernels {
         st_nf4_absmax_quantize_f32(codes, absmax2, absmax, Int64(count), offset)
     }
 
+    /// torch's float32 sum of `count` values, in its AVX2 summation order (see `st_nf4_torch_sum_f32`).
+    static func nf4TorchSum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        st_nf4_torch_sum_f32(x, Int64(count))
+    }
+
     /// absmax ← dynamic[codes] · absmax2 + offset (see `st_nf4_absmax_dequantize_f32`).
     static func nf4DequantizeAbsmax(absmax: UnsafeMutablePointer<Float>, codes: UnsafePointer<UInt8>,
                                     absmax2: UnsafePointer<Float>, count: Int, offset: Float) {

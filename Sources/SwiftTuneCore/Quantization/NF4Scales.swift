@@ -66,15 +66,17 @@ public struct NF4QuantizedScales: Sendable, Equatable {
     public static func quantize(_ values: [Float], offset: Float? = nil) -> NF4QuantizedScales {
         let offset = offset ?? torchMean(values)
         let blocks = (values.count + blockSize - 1) / blockSize
-        var codes = [UInt8](repeating: 0, count: values.count)
-        var absmax = [Float](repeating: 0, count: blocks)
-        values.withUnsafeBufferPointer { v in
-            codes.withUnsafeMutableBufferPointer { c in
-                absmax.withUnsafeMutableBufferPointer { a in
-                    guard let vp = v.baseAddress, let cp = c.baseAddress, let ap = a.baseAddress else { return }
-                    Kernels.nf4QuantizeAbsmax(codes: cp, absmax2: ap, absmax: vp, count: v.count, offset: offset)
+        var absmax: [Float] = []
+        let codes = [UInt8](unsafeUninitializedCapacity: values.count) { c, initializedCodes in
+            absmax = [Float](unsafeUninitializedCapacity: blocks) { a, initializedBlocks in
+                values.withUnsafeBufferPointer { v in
+                    if let vp = v.baseAddress, let cp = c.baseAddress, let ap = a.baseAddress {
+                        Kernels.nf4QuantizeAbsmax(codes: cp, absmax2: ap, absmax: vp, count: v.count, offset: offset)
+                    }
                 }
+                initializedBlocks = blocks
             }
+            initializedCodes = values.count
         }
         return try! NF4QuantizedScales(codes: codes, absmax: absmax, offset: offset)
     }
@@ -105,52 +107,12 @@ public struct NF4QuantizedScales: Sendable, Equatable {
         return torchSum(values) / Float(values.count)
     }
 
+    /// torch's float32 `sum()` in that order (`st_nf4_torch_sum_f32`, AVX2 with a portable twin; the tests hold a
+    /// line-by-line Swift transcription of SumKernel.cpp to compare with).
     static func torchSum(_ x: [Float]) -> Float {
-        let lanes = 8
-        let vectors = x.count / lanes
-        if vectors == 0 { return rowSum(count: x.count, width: 1) { i, _ in x[i] }[0] }
-        let partials = rowSum(count: vectors, width: lanes) { i, k in x[i * lanes + k] }
-        var total: Float = 0
-        for k in (vectors * lanes)..<x.count { total += x[k] }
-        for k in 0..<lanes { total += partials[k] }
-        return total
-    }
-
-    /// torch's `row_sum`: `count` rows of `width` lanes, 4 independent accumulators, then the leftover rows.
-    private static func rowSum(count: Int, width: Int, _ load: (Int, Int) -> Float) -> [Float] {
-        let ilp = 4
-        let groups = count / ilp
-        var partial = multiRowSum(groups: groups, ilp: ilp, width: width) { g, r, k in load(g * ilp + r, k) }
-        for i in (groups * ilp)..<count { for k in 0..<width { partial[0][k] += load(i, k) } }
-        for r in 1..<ilp { for k in 0..<width { partial[0][k] += partial[r][k] } }
-        return partial[0]
-    }
-
-    /// torch's `multi_row_sum`: a four-level cascade over `groups` groups of `ilp` rows.
-    private static func multiRowSum(groups size: Int, ilp: Int, width: Int,
-                                    _ load: (Int, Int, Int) -> Float) -> [[Float]] {
-        let levels = 4
-        let ceilLog2 = size <= 1 ? 0 : Int.bitWidth - (size - 1).leadingZeroBitCount
-        let levelPower = max(4, ceilLog2 / levels)
-        let levelStep = 1 << levelPower, levelMask = levelStep - 1
-        let zero = [[Float]](repeating: [Float](repeating: 0, count: width), count: ilp)
-        var acc = [[[Float]]](repeating: zero, count: levels)
-        var i = 0
-        while i + levelStep <= size {
-            for _ in 0..<levelStep {
-                for r in 0..<ilp { for k in 0..<width { acc[0][r][k] += load(i, r, k) } }
-                i += 1
-            }
-            for j in 1..<levels {
-                for r in 0..<ilp { for k in 0..<width { acc[j][r][k] += acc[j - 1][r][k]; acc[j - 1][r][k] = 0 } }
-                if i & (levelMask << (j * levelPower)) != 0 { break }
-            }
+        x.withUnsafeBufferPointer { v in
+            guard let vp = v.baseAddress else { return 0 }
+            return Kernels.nf4TorchSum(vp, count: v.count)
         }
-        while i < size {
-            for r in 0..<ilp { for k in 0..<width { acc[0][r][k] += load(i, r, k) } }
-            i += 1
-        }
-        for j in 1..<levels { for r in 0..<ilp { for k in 0..<width { acc[0][r][k] += acc[j][r][k] } } }
-        return acc[0]
     }
 }

@@ -61,15 +61,20 @@ public struct NF4Weight: Sendable, Equatable {
     /// Quantizes a float32 weight; `doubleQuantization` also quantizes the absmax (QLoRA's default).
     public static func quantize(from weight: Tensor<Float>, doubleQuantization: Bool = true) -> NF4Weight {
         let count = weight.count
-        var packed = [UInt8](repeating: 0, count: (count + 1) / 2)
-        var absmax = [Float](repeating: 0, count: (count + blockSize - 1) / blockSize)
-        weight.withUnsafeScalars { w in
-            packed.withUnsafeMutableBufferPointer { p in
-                absmax.withUnsafeMutableBufferPointer { a in
-                    guard let wp = w.baseAddress, let pp = p.baseAddress, let ap = a.baseAddress else { return }
-                    Kernels.nf4Quantize(packed: pp, absmax: ap, weights: wp, count: count)
+        let bytes = (count + 1) / 2, blocks = (count + blockSize - 1) / blockSize
+        // The kernel writes every byte and every absmax, so neither array is zero-filled first (that would be a
+        // second pass over the output).
+        var absmax: [Float] = []
+        let packed = [UInt8](unsafeUninitializedCapacity: bytes) { p, initializedBytes in
+            absmax = [Float](unsafeUninitializedCapacity: blocks) { a, initializedBlocks in
+                weight.withUnsafeScalars { w in
+                    if let wp = w.baseAddress, let pp = p.baseAddress, let ap = a.baseAddress {
+                        Kernels.nf4Quantize(packed: pp, absmax: ap, weights: wp, count: count)
+                    }
                 }
+                initializedBlocks = blocks
             }
+            initializedBytes = bytes
         }
         let scales: NF4Scales = doubleQuantization ? .doubleQuantized(.quantize(absmax)) : .float32(absmax)
         return try! NF4Weight(shape: weight.shape, packed: packed, scales: scales)

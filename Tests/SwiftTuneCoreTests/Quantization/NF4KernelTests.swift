@@ -119,6 +119,85 @@ struct NF4KernelTests {
         for i in 0..<count { #expect(abs(backRef[i] - absmax[i]) <= 0.01 * scalesRef[i / 256] + 1e-7) }
     }
 
+    /// NaN, ±inf, ±0, subnormals, huge and tiny values, all-zero and all-NaN blocks, at sizes with short last blocks.
+    @Test(arguments: [64, 65, 130, 4129, 70_007])
+    func quantizeSpecialValuesAreBitIdentical(_ count: Int) {
+        var rng = NF4Random(seed: UInt64(count) + 7)
+        var w = rng.weights(count, scale: 0.05)
+        let specials: [Float] = [.nan, -.nan, .infinity, -.infinity, 0, -0.0, .leastNonzeroMagnitude,
+                                 -.leastNormalMagnitude, 1e30, -3e-39, .greatestFiniteMagnitude]
+        for i in 0..<count {
+            let r = Int(rng.next() * 1000)
+            if r < 44 { w[i] = specials[r / 4] }
+            if (i / 64) % 7 == 3 { w[i] = i % 3 == 0 ? -0.0 : 0 }   // zero blocks
+            if (i / 64) % 11 == 5 { w[i] = .nan }                    // all-NaN blocks
+        }
+        let (packedRef, absmaxRef) = quantizeRef(w)
+        forEachThreadCount { threads in
+            var packed = [UInt8](repeating: 0x55, count: (count + 1) / 2)
+            var absmax = [Float](repeating: -2, count: (count + 63) / 64)
+            st_nf4_quantize_f32(&packed, &absmax, w, Int64(count))
+            #expect(firstByteDifference(packed, packedRef) == nil, "count \(count), \(threads) threads: packed")
+            #expect(firstBitDifference(absmax, absmaxRef) == nil, "count \(count), \(threads) threads: absmax")
+        }
+    }
+
+    /// Every float within 200 ulps of every midpoint of a codebook (ties go to the lower code), as scaled values:
+    /// each block also holds +1 and −1, so its absmax is 1 and the scale is exact.
+    static func valuesAroundMidpoints(_ code: [Float], block: Int) -> [Float] {
+        var values: [Float] = []
+        for i in 0..<(code.count - 1) {
+            let mid = (code[i] + code[i + 1]) / 2
+            var up = mid, down = mid
+            values.append(mid)
+            for _ in 0..<200 { up = up.nextUp; down = down.nextDown; values += [up, down] }
+        }
+        var out: [Float] = []
+        for chunk in stride(from: 0, to: values.count, by: block - 2) {
+            out += [1, -1] + values[chunk..<min(chunk + block - 2, values.count)]
+        }
+        return out
+    }
+
+    @Test func quantizeTiesMatchTheTwin() {
+        var codebook = [Float](repeating: 0, count: 16)
+        st_nf4_codebook(&codebook)
+        let w = Self.valuesAroundMidpoints(codebook, block: 64)
+        let (packedRef, absmaxRef) = quantizeRef(w)
+        forEachThreadCount { threads in
+            var packed = [UInt8](repeating: 0x55, count: (w.count + 1) / 2)
+            var absmax = [Float](repeating: -2, count: (w.count + 63) / 64)
+            st_nf4_quantize_f32(&packed, &absmax, w, Int64(w.count))
+            #expect(firstByteDifference(packed, packedRef) == nil, "\(threads) threads: packed")
+            #expect(firstBitDifference(absmax, absmaxRef) == nil, "\(threads) threads: absmax")
+        }
+    }
+
+    @Test func absmaxQuantizeTiesMatchTheTwin() {
+        var map = [Float](repeating: 0, count: 256)
+        st_nf4_dynamic_map(&map)
+        let v = Self.valuesAroundMidpoints(map, block: 256)
+        let blocks = (v.count + 255) / 256
+        var codesRef = [UInt8](repeating: 0, count: v.count), scalesRef = [Float](repeating: 0, count: blocks)
+        st_nf4_absmax_quantize_f32_ref(&codesRef, &scalesRef, v, Int64(v.count), 0)
+        forEachThreadCount { threads in
+            var codes = [UInt8](repeating: 1, count: v.count), scales = [Float](repeating: 1, count: blocks)
+            st_nf4_absmax_quantize_f32(&codes, &scales, v, Int64(v.count), 0)
+            #expect(firstByteDifference(codes, codesRef) == nil, "\(threads) threads: codes")
+            #expect(firstBitDifference(scales, scalesRef) == nil, "\(threads) threads: absmax2")
+        }
+    }
+
+    /// The offset's sum: the C kernel and its twin against a line-by-line transcription of torch's SumKernel.cpp.
+    @Test(arguments: [0, 1, 2, 7, 8, 9, 31, 32, 33, 63, 64, 65, 255, 511, 512, 513, 1000, 4097, 65_541, 262_144, 300_001])
+    func torchSumMatchesTranscription(_ count: Int) {
+        var rng = NF4Random(seed: UInt64(count) + 3)
+        let x = (0..<count).map { i in (rng.next() + 0.001) * (i % 13 == 0 ? 1000 : 1) }
+        let expected = TorchSumTranscription.sum(x)
+        #expect(st_nf4_torch_sum_f32(x, Int64(count)).bitPattern == expected.bitPattern, "count \(count): fast")
+        #expect(st_nf4_torch_sum_f32_ref(x, Int64(count)).bitPattern == expected.bitPattern, "count \(count): twin")
+    }
+
     /// (N, in, out).
     static let productShapes: [(Int, Int, Int)] = [
         (1, 13, 7), (3, 100, 3), (2, 64, 16), (4, 64, 16), (7, 96, 33), (13, 130, 40), (6, 576, 17), (20, 300, 50),
@@ -193,5 +272,59 @@ struct NF4KernelTests {
             let m = productMismatch(y, exact: exact, magnitude: magnitude)
             #expect(m == nil, "in \(inF), out \(outF), \(threads) threads: \(m ?? "")")
         }
+    }
+}
+
+/// torch's float32 sum on an AVX2 CPU (aten/src/ATen/native/cpu/SumKernel.cpp: cascade_sum → vectorized_inner_sum →
+/// row_sum → multi_row_sum), transcribed line by line; SwiftTuneCore computed the double-quantization offset with
+/// this code before `st_nf4_torch_sum_f32`, and the bitsandbytes fixtures pin it.
+enum TorchSumTranscription {
+    static func sum(_ x: [Float]) -> Float {
+        let lanes = 8
+        let vectors = x.count / lanes
+        if vectors == 0 { return rowSum(count: x.count, width: 1) { i, _ in x[i] }[0] }
+        let partials = rowSum(count: vectors, width: lanes) { i, k in x[i * lanes + k] }
+        var total: Float = 0
+        for k in (vectors * lanes)..<x.count { total += x[k] }
+        for k in 0..<lanes { total += partials[k] }
+        return total
+    }
+
+    /// torch's `row_sum`: `count` rows of `width` lanes, 4 independent accumulators, then the leftover rows.
+    private static func rowSum(count: Int, width: Int, _ load: (Int, Int) -> Float) -> [Float] {
+        let ilp = 4
+        let groups = count / ilp
+        var partial = multiRowSum(groups: groups, ilp: ilp, width: width) { g, r, k in load(g * ilp + r, k) }
+        for i in (groups * ilp)..<count { for k in 0..<width { partial[0][k] += load(i, k) } }
+        for r in 1..<ilp { for k in 0..<width { partial[0][k] += partial[r][k] } }
+        return partial[0]
+    }
+
+    /// torch's `multi_row_sum`: a four-level cascade over `groups` groups of `ilp` rows.
+    private static func multiRowSum(groups size: Int, ilp: Int, width: Int,
+                                    _ load: (Int, Int, Int) -> Float) -> [[Float]] {
+        let levels = 4
+        let ceilLog2 = size <= 1 ? 0 : Int.bitWidth - (size - 1).leadingZeroBitCount
+        let levelPower = max(4, ceilLog2 / levels)
+        let levelStep = 1 << levelPower, levelMask = levelStep - 1
+        let zero = [[Float]](repeating: [Float](repeating: 0, count: width), count: ilp)
+        var acc = [[[Float]]](repeating: zero, count: levels)
+        var i = 0
+        while i + levelStep <= size {
+            for _ in 0..<levelStep {
+                for r in 0..<ilp { for k in 0..<width { acc[0][r][k] += load(i, r, k) } }
+                i += 1
+            }
+            for j in 1..<levels {
+                for r in 0..<ilp { for k in 0..<width { acc[j][r][k] += acc[j - 1][r][k]; acc[j - 1][r][k] = 0 } }
+                if i & (levelMask << (j * levelPower)) != 0 { break }
+            }
+        }
+        while i < size {
+            for r in 0..<ilp { for k in 0..<width { acc[0][r][k] += load(i, r, k) } }
+            i += 1
+        }
+        for j in 1..<levels { for r in 0..<ilp { for k in 0..<width { acc[0][r][k] += acc[j][r][k] } } }
+        return acc[0]
     }
 }
