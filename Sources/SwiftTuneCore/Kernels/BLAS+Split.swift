@@ -52,13 +52,23 @@ struct SplitGemm {
     /// Below this many multiply-adds a product runs on one thread.
     static let minimumWork = 1 << 18
 
-    /// Runs the product split across `threads`; returns false when it is too small to split (the caller runs it).
-    static func run(_ job: inout SplitGemm, threads: Int) -> Bool {
-        guard threads > 1, job.m * job.n * job.k >= minimumWork, max(job.m, job.n) >= 32 else { return false }
+    /// Slabs per product: the process' default thread count (`OMP_NUM_THREADS`, else the online CPUs), at most 8.
+    /// Fixed for the process, because OpenBLAS rounds a product cut into slabs differently from the whole (a few
+    /// ulps in some elements): tying the cut to the thread count *at the time of the call* would make a result
+    /// depend on `Runtime.threadCount`. With fewer threads than slabs, a thread runs several slabs in turn.
+    static let slabs: Int = {
+        let environment = ProcessInfo.processInfo.environment["OMP_NUM_THREADS"].flatMap { Int($0) }
+        return min(8, max(1, environment ?? ProcessInfo.processInfo.activeProcessorCount))
+    }()
+
+    /// Runs the product as `parts` slabs on CKernels' threads; returns false when it is too small to split (the
+    /// caller runs it whole).
+    static func run(_ job: inout SplitGemm, parts: Int = slabs) -> Bool {
+        guard parts > 1, job.m * job.n * job.k >= minimumWork, max(job.m, job.n) >= 32 else { return false }
         job.splitRows = job.m >= job.n
-        job.parts = threads
+        job.parts = parts
         withUnsafeMutablePointer(to: &job) { pointer in
-            st_parallel_for(Int64(threads), 1, { context, begin, end in
+            st_parallel_for(Int64(parts), 1, { context, begin, end in
                 let job = context!.assumingMemoryBound(to: SplitGemm.self)
                 for part in Int(begin)..<Int(end) { job.pointee.run(part: part) }
             }, pointer)

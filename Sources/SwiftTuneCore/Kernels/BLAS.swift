@@ -23,7 +23,7 @@ extension Kernels {
                 var job = SplitGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha as! Float,
                                     beta: beta as! Float, a: floats(a), lda: lda, b: floats(b), ldb: ldb, c: floats(c),
                                     ldc: ldc, splitRows: true, parts: 1)
-                if SplitGemm.run(&job, threads: threadCount) { return }
+                if SplitGemm.run(&job) { return }
             }
             cblas_sgemm(CblasRowMajor, ta, tb, blasint(m), blasint(n), blasint(k), alpha as! Float, floats(a), blasint(lda),
                         floats(b), blasint(ldb), beta as! Float, floats(c), blasint(ldc))

@@ -39,7 +39,7 @@ struct SplitGemmTests {
                         var job = SplitGemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: alpha, beta: beta,
                                             a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb,
                                             c: cp.baseAddress!, ldc: ldc, splitRows: true, parts: 1)
-                        #expect(SplitGemm.run(&job, threads: parts), "\(m)×\(n)×\(k) should split")
+                        #expect(SplitGemm.run(&job, parts: parts), "\(m)×\(n)×\(k) should split")
                         #expect(job.splitRows == (m >= n))
                     }
                 }
@@ -59,6 +59,6 @@ struct SplitGemmTests {
         var job = SplitGemm(transposeA: false, transposeB: false, m: 8, n: 8, k: 8, alpha: 1, beta: 0,
                             a: UnsafePointer(bitPattern: 16)!, lda: 8, b: UnsafePointer(bitPattern: 16)!, ldb: 8,
                             c: UnsafeMutablePointer(bitPattern: 16)!, ldc: 8, splitRows: true, parts: 1)
-        #expect(!SplitGemm.run(&job, threads: 2))
+        #expect(!SplitGemm.run(&job, parts: 2))
     }
 }

@@ -125,7 +125,7 @@ struct NF4KernelTests {
         var rng = NF4Random(seed: UInt64(count) + 7)
         var w = rng.weights(count, scale: 0.05)
         let specials: [Float] = [.nan, -.nan, .infinity, -.infinity, 0, -0.0, .leastNonzeroMagnitude,
-                                 -.leastNormalMagnitude, 1e30, -3e-39, .greatestFiniteMagnitude]
+                                 -.leastNormalMagnitude, 1e30, -Float.leastNormalMagnitude / 4, .greatestFiniteMagnitude]
         for i in 0..<count {
             let r = Int(rng.next() * 1000)
             if r < 44 { w[i] = specials[r / 4] }
