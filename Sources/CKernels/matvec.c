@@ -7,27 +7,46 @@
 // thread and 29 GB/s with four (the hardware prefetchers keep more lines in flight); the matrix–vector product
 // went from 21 GB/s to the numbers in Documentation/Performance.md.
 //
+// The same kernels read bfloat16 weights (st_bf16.h: a QLoRA model's tied output projection), 2 bytes per weight.
+//
 // Shape legend: M = rows of x (≤ 4), N = output features (rows of W), K = input features.
 #include "st_internal.h"
 
+// W is float32, or bfloat16 (raw uint16 patterns, st_bf16.h) widened exactly as it is read: the same bodies serve
+// both, specialised by a constant `bf16` flag (always-inlined).
 typedef struct {
     float *y;
-    const float *x, *w;
+    const float *x;
+    const void *w;
     int64_t M, N, K;
 } st_matvec_args;
 
-static void st_matvec_range_ref(void *ctx, int64_t b, int64_t e) {
+static inline float st_mv_widen(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/// W's element i of the flat weight.
+static inline __attribute__((always_inline)) float st_mv_at(const void *w, int64_t i, int bf16) {
+    return bf16 ? st_mv_widen(((const uint16_t *)w)[i]) : ((const float *)w)[i];
+}
+
+static inline __attribute__((always_inline)) void st_matvec_range_ref_t(void *ctx, int64_t b, int64_t e, int bf16) {
     const st_matvec_args *a = (const st_matvec_args *)ctx;
     for (int64_t n = b; n < e; n++) {
-        const float *wr = a->w + n * a->K;
         for (int64_t r = 0; r < a->M; r++) {
             const float *xr = a->x + r * a->K;
             double acc = 0;
-            for (int64_t k = 0; k < a->K; k++) acc += (double)xr[k] * (double)wr[k];
+            for (int64_t k = 0; k < a->K; k++) acc += (double)xr[k] * (double)st_mv_at(a->w, n * a->K + k, bf16);
             a->y[r * a->N + n] = (float)acc;
         }
     }
 }
+
+static void st_matvec_range_ref(void *ctx, int64_t b, int64_t e) { st_matvec_range_ref_t(ctx, b, e, 0); }
+static void st_matvec_bf16_range_ref(void *ctx, int64_t b, int64_t e) { st_matvec_range_ref_t(ctx, b, e, 1); }
 
 #if ST_X86
 ST_AVX2 static inline float st_v_hsum(__m256 v) {
@@ -37,13 +56,21 @@ ST_AVX2 static inline float st_v_hsum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
+/// Eight weights from element i on, widened when bf16.
+ST_AVX2 static inline __attribute__((always_inline)) __m256 st_mv_load8(const void *w, int64_t i, int bf16) {
+    if (!bf16) return _mm256_loadu_ps((const float *)w + i);
+    __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)w + i));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
 /// y[r, n] for rows n of one lane position: `rows[s]` are the weight rows of the four lanes (s < S ≤ 4).
-ST_AVX2 static inline void st_matvec_rows_avx2(const st_matvec_args *a, const int64_t *rows, int S) {
+ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_rows_avx2(const st_matvec_args *a,
+                                                                              const int64_t *rows, int S, int bf16) {
     const int64_t K = a->K, M = a->M;
     __m256 acc[4][4];
-    const float *wr[4];
+    int64_t base[4];
     for (int s = 0; s < S; s++) {
-        wr[s] = a->w + rows[s] * K;
+        base[s] = rows[s] * K;
         for (int64_t r = 0; r < M; r++) acc[r][s] = _mm256_setzero_ps();
     }
     int64_t k = 0;
@@ -51,7 +78,7 @@ ST_AVX2 static inline void st_matvec_rows_avx2(const st_matvec_args *a, const in
         __m256 xv[4];
         for (int64_t r = 0; r < M; r++) xv[r] = _mm256_loadu_ps(a->x + r * K + k);
         for (int s = 0; s < S; s++) {
-            __m256 w = _mm256_loadu_ps(wr[s] + k);
+            __m256 w = st_mv_load8(a->w, base[s] + k, bf16);
             for (int64_t r = 0; r < M; r++) acc[r][s] = _mm256_fmadd_ps(xv[r], w, acc[r][s]);
         }
     }
@@ -59,21 +86,25 @@ ST_AVX2 static inline void st_matvec_rows_avx2(const st_matvec_args *a, const in
         for (int64_t r = 0; r < M; r++) {
             const float *xr = a->x + r * K;
             float sum = st_v_hsum(acc[r][s]);
-            for (int64_t kk = k; kk < K; kk++) sum += xr[kk] * wr[s][kk];
+            for (int64_t kk = k; kk < K; kk++) sum += xr[kk] * st_mv_at(a->w, base[s] + kk, bf16);
             a->y[r * a->N + rows[s]] = sum;
         }
     }
 }
 
-ST_AVX2 static void st_matvec_range_avx2(void *ctx, int64_t b, int64_t e) {
+ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_lanes_avx2(void *ctx, int64_t b, int64_t e,
+                                                                               int bf16) {
     const st_matvec_args *a = (const st_matvec_args *)ctx;
     const int64_t lane = (e - b) / 4;
     for (int64_t i = 0; i < lane; i++) {
         const int64_t rows[4] = {b + i, b + lane + i, b + 2 * lane + i, b + 3 * lane + i};
-        st_matvec_rows_avx2(a, rows, 4);
+        st_matvec_rows_avx2(a, rows, 4, bf16);
     }
-    for (int64_t n = b + 4 * lane; n < e; n++) st_matvec_rows_avx2(a, &n, 1);
+    for (int64_t n = b + 4 * lane; n < e; n++) st_matvec_rows_avx2(a, &n, 1, bf16);
 }
+
+ST_AVX2 static void st_matvec_range_avx2(void *ctx, int64_t b, int64_t e) { st_matvec_lanes_avx2(ctx, b, e, 0); }
+ST_AVX2 static void st_matvec_bf16_range_avx2(void *ctx, int64_t b, int64_t e) { st_matvec_lanes_avx2(ctx, b, e, 1); }
 #endif
 
 // Several weights against the same x in one parallel region: the rows of all weights form one index space
@@ -165,3 +196,20 @@ void st_matvec_f32(float *restrict y, const float *restrict x, const float *rest
     int64_t grain = K > 0 ? (65536 + K - 1) / K : N;
     st_parallel_for_dynamic(N, grain, 4, ST_PICK(st_matvec_range), &a);   // rows are independent of their chunk
 }
+
+void st_matvec_bf16_f32_ref(float *restrict y, const float *restrict x, const uint16_t *restrict w, int64_t M,
+                            int64_t N, int64_t K) {
+    st_matvec_args a = {y, x, w, M, N, K};
+    if (M > 0 && N > 0) st_matvec_bf16_range_ref(&a, 0, N);
+}
+
+void st_matvec_bf16_f32(float *restrict y, const float *restrict x, const uint16_t *restrict w, int64_t M, int64_t N,
+                        int64_t K) {
+    if (M <= 0 || N <= 0) return;
+    for (int64_t r = 0; r < M; r += 4) {   // groups of up to 4 rows of x share one pass over W
+        st_matvec_args a = {y + r * N, x + r * K, w, M - r < 4 ? M - r : 4, N, K};
+        int64_t grain = K > 0 ? (131072 + K - 1) / K : N;   // ~256 KB of bf16 weight per chunk
+        st_parallel_for_dynamic(N, grain, 4, ST_PICK(st_matvec_bf16_range), &a);
+    }
+}
+
