@@ -1,5 +1,3 @@
-import CKernels
-
 /// A frozen matrix `W` `[rows, columns]` stored in bfloat16 and used in float32 arithmetic: half the memory of a
 /// float32 weight, for tables that only feed products — the (tied) embedding and output projection of a QLoRA
 /// model, which bitsandbytes' recipe keeps in bf16 next to the 4-bit projections.
@@ -55,9 +53,7 @@ public final class BFloat16Matrix: @unchecked Sendable {
         return Tensor<Float>(shape: (layout ?? [ids.count]) + [width]) { out in
             guard let dst = out.baseAddress else { return }
             storage.withUnsafeScalars { table in
-                ids64.withUnsafeBufferPointer { idp in
-                    st_bf16_gather_rows_f32(dst, raw(table), idp.baseAddress, Int64(ids64.count), Int64(width))
-                }
+                Kernels.gatherBFloat16Rows(dst, table: table.baseAddress!, ids: ids64, columns: width)
             }
         }
     }
@@ -70,7 +66,9 @@ public final class BFloat16Matrix: @unchecked Sendable {
         return Tensor<Float>(shape: [n, V]) { out in
             guard let y = out.baseAddress, n > 0 else { return }
             if n <= 4 {
-                storage.withUnsafeScalars { w in st_matvec_bf16_f32(y, cx.storage.pointer, raw(w), Int64(n), Int64(V), Int64(C)) }
+                storage.withUnsafeScalars { w in
+                    Kernels.matvecBFloat16(y, x: cx.storage.pointer, w: w.baseAddress!, m: n, n: V, k: C)
+                }
                 return
             }
             withPanels { start, count, panel in
@@ -110,12 +108,7 @@ public final class BFloat16Matrix: @unchecked Sendable {
 
     private func widen(into dst: UnsafeMutablePointer<Float>, fromRow start: Int, count: Int) {
         storage.withUnsafeScalars { w in
-            st_bf16_to_f32(dst, raw(w) + start * columns, Int64(count * columns))
+            Kernels.widenBFloat16(dst, w.baseAddress! + start * columns, count: count * columns)
         }
     }
-}
-
-/// The raw 16-bit patterns of bf16 storage.
-private func raw(_ values: UnsafeBufferPointer<BFloat16>) -> UnsafePointer<UInt16> {
-    UnsafeRawPointer(values.baseAddress!).assumingMemoryBound(to: UInt16.self)
 }
