@@ -162,7 +162,11 @@ extension Tensor where Scalar: TensorScalar {
         }
         let old = shape
         return Tensor.record("indexSelect", out, inputs: [self]) { g, _ in
-            [Tensor.zeros(old).scatterAdding(axis: v.axis, indices: indices, values: g)]
+            // ∂self: zeros with g's rows added at `indices`, written into one fresh buffer (no zeros-then-copy).
+            [Tensor(shape: old) { dst in
+                dst.initialize(repeating: 0)
+                Tensor.scatterAdd(into: dst.baseAddress!, view: v, indices: indices, values: g.storage.pointer)
+            }]
         }
     }
 
@@ -178,16 +182,21 @@ extension Tensor where Scalar: TensorScalar {
         var out = detached
         let src = values.detached
         out.withUnsafeMutableScalars { dst in
-            for o in 0..<v.outer {
-                for (j, i) in indices.enumerated() {
-                    let d = dst.baseAddress! + (o * v.n + i) * v.inner
-                    let s = src.storage.pointer + (o * indices.count + j) * v.inner
-                    Kernels.binary(d, d, s, count: v.inner, .add)
-                }
-            }
+            Tensor.scatterAdd(into: dst.baseAddress!, view: v, indices: indices, values: src.storage.pointer)
         }
         return Tensor.record("scatterAdd", out, inputs: [self, values]) { g, needs in
             [needs[0] ? g : nil, needs[1] ? g.indexSelect(axis: v.axis, indices: indices) : nil]
+        }
+    }
+
+    /// dst[o, indices[j], :] += values[o, j, :] for every outer index o and j (repeated indices accumulate in order).
+    static func scatterAdd(into dst: UnsafeMutablePointer<Scalar>, view v: (outer: Int, n: Int, inner: Int, axis: Int),
+                           indices: [Int], values: UnsafePointer<Scalar>) {
+        for o in 0..<v.outer {
+            for (j, i) in indices.enumerated() {
+                let d = dst + (o * v.n + i) * v.inner
+                Kernels.binary(d, d, values + (o * indices.count + j) * v.inner, count: v.inner, .add)
+            }
         }
     }
 
