@@ -15,8 +15,9 @@ public enum Runtime {
         }
     }
 
-    /// Bytes of freed large tensor buffers kept for reuse (default 1 GiB, or `SWIFTTUNE_BUFFER_CACHE_MB`);
-    /// reuse avoids a page fault per 4 KiB on every large temporary. Setting it drops what is cached.
+    /// Bytes of freed large tensor buffers kept for reuse (default an eighth of physical memory, clamped to
+    /// 1…4 GiB, or `SWIFTTUNE_BUFFER_CACHE_MB`); reuse avoids a page fault per 4 KiB on every large temporary.
+    /// Setting it drops what is cached.
     public static var bufferCacheBytes: Int {
         get { BufferCache.capacity }
         set { BufferCache.drain(); BufferCache.capacity = max(0, newValue) }
