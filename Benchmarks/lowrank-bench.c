@@ -1,5 +1,6 @@
 // lowrank-bench.c — the six skinny products of a LoRA branch (LoRALinear+LowRankUpdate.swift): OpenBLAS sgemm at
-// 1 and 2 threads vs CKernels' st_lowrank_* (st_lowrank.h) at 1 and 2 threads. Median of many reps per product.
+// 1 and 2 threads and as the repo's split sgemm on 2 threads vs CKernels' st_lowrank_* (st_lowrank.h) at 1 and 2
+// threads. Median of many reps per product; column "2:hBt" of ours includes forming Bᵀ.
 //
 //   1. h = x·Aᵀ [M,r]   2. y += s·h·Bᵀ [M,out]   3. Ĝ = s·G·B [M,r]   4. ∂B = s·Gᵀ·h [out,r]   5. ∂A = Ĝᵀ·x [r,in]
 //   6. ∂x += Ĝ·A [M,in]
@@ -40,15 +41,57 @@ typedef struct {
     float *x, *A, *B, *Bt, *G, *h, *y, *gh, *dB, *dA, *dx;
 } problem;
 
+// The repo's SplitGemm (Sources/SwiftTuneCore/Kernels/BLAS+Split.swift): OpenBLAS at one thread, the larger output
+// extent cut into st_get_num_threads() slabs (multiples of 16) run on CKernels' threads, when m·n·k ≥ 2^18.
+typedef struct {
+    int ta, tb;
+    int64_t m, n, k, lda, ldb, ldc, parts;
+    float alpha, beta;
+    const float *a, *b;
+    float *c;
+} split_job;
+
+static void split_range(void *ctx, int64_t b, int64_t e) {
+    const split_job *j = (const split_job *)ctx;
+    const int rows = j->m >= j->n;
+    const int64_t extent = rows ? j->m : j->n, step = ((extent + j->parts - 1) / j->parts + 15) / 16 * 16;
+    for (int64_t part = b; part < e; part++) {
+        int64_t lo = part * step < extent ? part * step : extent, hi = (part + 1) * step < extent ? (part + 1) * step : extent;
+        if (lo >= hi) continue;
+        if (rows)
+            cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans, j->tb ? CblasTrans : CblasNoTrans, hi - lo,
+                        j->n, j->k, j->alpha, j->ta ? j->a + lo : j->a + lo * j->lda, j->lda, j->b, j->ldb, j->beta,
+                        j->c + lo * j->ldc, j->ldc);
+        else
+            cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans, j->tb ? CblasTrans : CblasNoTrans, j->m,
+                        hi - lo, j->k, j->alpha, j->a, j->lda, j->tb ? j->b + lo * j->ldb : j->b + lo, j->ldb, j->beta,
+                        j->c + lo, j->ldc);
+    }
+}
+
+static int use_split = 0;
+
+static void gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                 const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+    const int64_t parts = st_get_num_threads();
+    if (use_split && parts > 1 && m * n * k >= (1 << 18) && (m > n ? m : n) >= 32) {
+        split_job j = {ta, tb, m, n, k, lda, ldb, ldc, parts, alpha, beta, a, b, c};
+        st_parallel_for(parts, 1, split_range, &j);
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda,
+                b, ldb, beta, c, ldc);
+}
+
 static void blas_product(problem *p, int i) {
     const int64_t M = p->M, in = p->in, out = p->out, r = p->r;
     switch (i) {
-    case 0: cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, r, in, 1, p->x, in, p->A, in, 0, p->h, r); break;
-    case 1: cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, out, r, p->s, p->h, r, p->B, r, 1, p->y, out); break;
-    case 2: cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, r, out, p->s, p->G, out, p->B, r, 0, p->gh, r); break;
-    case 3: cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, r, M, p->s, p->G, out, p->h, r, 0, p->dB, r); break;
-    case 4: cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, in, M, 1, p->gh, r, p->x, in, 0, p->dA, in); break;
-    case 5: cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, in, r, 1, p->gh, r, p->A, in, 1, p->dx, in); break;
+    case 0: gemm(0, 1, M, r, in, 1, p->x, in, p->A, in, 0, p->h, r); break;
+    case 1: gemm(0, 1, M, out, r, p->s, p->h, r, p->B, r, 1, p->y, out); break;
+    case 2: gemm(0, 0, M, r, out, p->s, p->G, out, p->B, r, 0, p->gh, r); break;
+    case 3: gemm(1, 0, out, r, M, p->s, p->G, out, p->h, r, 0, p->dB, r); break;
+    case 4: gemm(1, 0, r, in, M, 1, p->gh, r, p->x, in, 0, p->dA, in); break;
+    case 5: gemm(0, 0, M, in, r, 1, p->gh, r, p->A, in, 1, p->dx, in); break;
     }
 }
 
@@ -108,16 +151,20 @@ int main(void) {
         const double flops = 2.0 * M * r * (2 * p.in + 2 * p.out + p.out + p.in) ;   // six products
         char label[32];
         snprintf(label, sizeof label, "%lld->%lld", (long long)p.in, (long long)p.out);
-        // OpenBLAS at 2 threads last: its idle workers spin and would steal the core from libgomp's.
-        const int order[4] = {0, 2, 3, 1};
-        for (int oi = 0; oi < 4; oi++) {
-            const int impl = order[oi], threads = impl % 2 ? 2 : 1;
+        // blas-1t: OpenBLAS, one thread; split-2t: the repo's baseline (SplitGemm on 2 CKernels threads);
+        // ours-1t/2t: st_lowrank_*; blas-2t: OpenBLAS's own 2 threads, last, because its idle workers spin and
+        // would steal the core from libgomp's.
+        const int order[5] = {0, 4, 2, 3, 1};
+        const char *names[5] = {"blas-1t", "blas-2t", "ours-1t", "ours-2t", "split-2t"};
+        for (int oi = 0; oi < 5; oi++) {
+            const int impl = order[oi], threads = impl == 0 || impl == 2 ? 1 : 2;
             openblas_set_num_threads(impl == 1 ? 2 : 1);
             st_set_num_threads(threads);
-            void (*f)(problem *, int) = impl < 2 ? blas_product : lowrank_product;
+            use_split = impl == 4;
+            void (*f)(problem *, int) = impl == 2 || impl == 3 ? lowrank_product : blas_product;
             double sum = 0, us[6];
             for (int i = 0; i < 6; i++) { us[i] = median_us(&p, i, f); sum += us[i]; }
-            printf("%-10s %-8s", label, impl == 0 ? "blas-1t" : impl == 1 ? "blas-2t" : impl == 2 ? "ours-1t" : "ours-2t");
+            printf("%-10s %-8s", label, names[impl]);
             for (int i = 0; i < 6; i++) printf(" %8.1f", us[i]);
             printf(" %9.1f %7.1f\n", sum, flops / (sum * 1e3));
         }

@@ -166,20 +166,21 @@ ST_AVX2 static inline void st_lr_expand_strip(const st_lr_expand_args *a, int64_
         hb = _mm256_broadcast_ss(h3 + j);
         c30 = _mm256_fmadd_ps(hb, w0, c30); c31 = _mm256_fmadd_ps(hb, w1, c31); c32 = _mm256_fmadd_ps(hb, w2, c32);
     }
-    const __m256 c[4][3] = {{c00, c01, c02}, {c10, c11, c12}, {c20, c21, c22}, {c30, c31, c32}};
     const __m256 s = _mm256_set1_ps(a->scale);
-    for (int64_t i = 0; i < rows; i++) {
-        float *y = a->y + (m0 + i) * N + n;
-        for (int v = 0; v < 3; v++) {
-            __m256 r;
-            if (a->accumulate)
-                r = _mm256_fmadd_ps(s, c[i][v], full ? _mm256_loadu_ps(y + 8 * v) : _mm256_maskload_ps(y + 8 * v, mk[v]));
-            else
-                r = _mm256_mul_ps(s, c[i][v]);
-            if (full) _mm256_storeu_ps(y + 8 * v, r);
-            else _mm256_maskstore_ps(y + 8 * v, mk[v], r);
-        }
-    }
+    // Written out per row (no loop over an array of accumulators, which GCC spills to the stack).
+#define ST_LR_EXPAND_STORE(i, v, acc)                                                                          \
+    do {                                                                                                      \
+        float *y = a->y + (m0 + (i)) * N + n + 8 * (v);                                                       \
+        __m256 r = a->accumulate ? _mm256_fmadd_ps(s, acc, full ? _mm256_loadu_ps(y) : _mm256_maskload_ps(y, mk[v])) \
+                                 : _mm256_mul_ps(s, acc);                                                     \
+        if (full) _mm256_storeu_ps(y, r);                                                                     \
+        else _mm256_maskstore_ps(y, mk[v], r);                                                                \
+    } while (0)
+    ST_LR_EXPAND_STORE(0, 0, c00); ST_LR_EXPAND_STORE(0, 1, c01); ST_LR_EXPAND_STORE(0, 2, c02);
+    if (rows > 1) { ST_LR_EXPAND_STORE(1, 0, c10); ST_LR_EXPAND_STORE(1, 1, c11); ST_LR_EXPAND_STORE(1, 2, c12); }
+    if (rows > 2) { ST_LR_EXPAND_STORE(2, 0, c20); ST_LR_EXPAND_STORE(2, 1, c21); ST_LR_EXPAND_STORE(2, 2, c22); }
+    if (rows > 3) { ST_LR_EXPAND_STORE(3, 0, c30); ST_LR_EXPAND_STORE(3, 1, c31); ST_LR_EXPAND_STORE(3, 2, c32); }
+#undef ST_LR_EXPAND_STORE
 }
 
 /// Masks for the three vectors of a strip with `live` columns (0..24).
