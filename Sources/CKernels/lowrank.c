@@ -5,8 +5,8 @@
 // transposing it for Gᵀ·h, Ĝᵀ·x) although the other operand fits in L1; the six products ran at ~48 GFLOP/s on one
 // core. Here the big operand is read once, in place:
 //   - project: 3 rows of x against 4 rows of w at a time (12 accumulators, 7 loads per 12 FMAs), w in L1/L2;
-//   - expand: 4 rows of y, 24 columns at a time, broadcast h[m, j] against a 24-wide row piece of w;
-//   - gram: a 24-column strip of g walked down its M rows, 4 ranks at a time (12 accumulators), h broadcast.
+//   - expand: 3 rows of y, 24 columns at a time (9 accumulators), broadcast h[m, j] against a row piece of w;
+//   - gram: a 16-column strip of g walked down its M rows, 4 ranks at a time (8 accumulators), h broadcast.
 // Every output element is summed in one fixed order whatever the blocking or the thread that computes it, and the
 // scalar twins use fmaf in that order, so fast == twin bit for bit and no result depends on the thread count.
 //
@@ -14,8 +14,13 @@
 #include "st_internal.h"
 
 #define ST_LR_PROJECT_ROWS 3   // rows per block (project)
-#define ST_LR_ROWS 4           // rows per block (expand)
-#define ST_LR_STRIP 24         // columns per strip (expand, gram): three vectors
+#define ST_LR_ROWS 3           // rows per block (expand)
+#define ST_LR_STRIP 24         // columns per strip (expand): three vectors
+#define ST_LR_GRAM_STRIP 16    // columns per strip (gram): two vectors
+
+/// The strip bodies are inlined into their two call sites (whole strips, tail strip), so that `full` is a
+/// constant there: clang otherwise keeps one copy with a branch per load, and spills.
+#define ST_LR_INLINE static inline __attribute__((always_inline))
 
 static inline int64_t st_lr_min(int64_t a, int64_t b) { return a < b ? a : b; }
 /// Blocks per chunk so that a chunk holds at least ~64K multiply-adds.
@@ -141,16 +146,16 @@ static void st_lr_expand_range_ref(void *ctx, int64_t b, int64_t e) {
 }
 
 #if ST_X86
-/// Rows m0..m0+rows-1 (rows ≤ 4), columns [n, n + 24) of which lanes mk[0..2] are live: 12 accumulators.
-ST_AVX2 static inline void st_lr_expand_strip(const st_lr_expand_args *a, int64_t m0, int64_t rows, int64_t n,
+/// Rows m0..m0+rows-1 (rows ≤ 3), columns [n, n + 24) of which lanes mk[0..2] are live: 9 accumulators (12 leave
+/// no spare register, and clang then spills one in the inner loop).
+ST_AVX2 ST_LR_INLINE void st_lr_expand_strip(const st_lr_expand_args *a, int64_t m0, int64_t rows, int64_t n,
                                               const __m256i *mk, int full) {
     const int64_t R = a->R, N = a->N;
     const float *h0 = a->h + m0 * R;
     const float *h1 = a->h + (m0 + (rows > 1 ? 1 : 0)) * R;
     const float *h2 = a->h + (m0 + (rows > 2 ? 2 : 0)) * R;
-    const float *h3 = a->h + (m0 + (rows > 3 ? 3 : 0)) * R;
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
-    __m256 c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+    __m256 c20 = c00, c21 = c00, c22 = c00;
     const float *wp = a->w + n;
     for (int64_t j = 0; j < R; j++, wp += N) {
         __m256 w0 = full ? _mm256_loadu_ps(wp) : _mm256_maskload_ps(wp, mk[0]);
@@ -163,8 +168,6 @@ ST_AVX2 static inline void st_lr_expand_strip(const st_lr_expand_args *a, int64_
         c10 = _mm256_fmadd_ps(hb, w0, c10); c11 = _mm256_fmadd_ps(hb, w1, c11); c12 = _mm256_fmadd_ps(hb, w2, c12);
         hb = _mm256_broadcast_ss(h2 + j);
         c20 = _mm256_fmadd_ps(hb, w0, c20); c21 = _mm256_fmadd_ps(hb, w1, c21); c22 = _mm256_fmadd_ps(hb, w2, c22);
-        hb = _mm256_broadcast_ss(h3 + j);
-        c30 = _mm256_fmadd_ps(hb, w0, c30); c31 = _mm256_fmadd_ps(hb, w1, c31); c32 = _mm256_fmadd_ps(hb, w2, c32);
     }
     const __m256 s = _mm256_set1_ps(a->scale);
     // Written out per row (no loop over an array of accumulators, which GCC spills to the stack).
@@ -179,7 +182,6 @@ ST_AVX2 static inline void st_lr_expand_strip(const st_lr_expand_args *a, int64_
     ST_LR_EXPAND_STORE(0, 0, c00); ST_LR_EXPAND_STORE(0, 1, c01); ST_LR_EXPAND_STORE(0, 2, c02);
     if (rows > 1) { ST_LR_EXPAND_STORE(1, 0, c10); ST_LR_EXPAND_STORE(1, 1, c11); ST_LR_EXPAND_STORE(1, 2, c12); }
     if (rows > 2) { ST_LR_EXPAND_STORE(2, 0, c20); ST_LR_EXPAND_STORE(2, 1, c21); ST_LR_EXPAND_STORE(2, 2, c22); }
-    if (rows > 3) { ST_LR_EXPAND_STORE(3, 0, c30); ST_LR_EXPAND_STORE(3, 1, c31); ST_LR_EXPAND_STORE(3, 2, c32); }
 #undef ST_LR_EXPAND_STORE
 }
 
@@ -240,7 +242,7 @@ static inline float *st_lr_gram_at(const st_lr_gram_args *a, int64_t j, int64_t 
 
 static void st_lr_gram_range_ref(void *ctx, int64_t b, int64_t e) {
     const st_lr_gram_args *a = (const st_lr_gram_args *)ctx;
-    const int64_t n0 = b * ST_LR_STRIP, n1 = st_lr_min(e * ST_LR_STRIP, a->N);
+    const int64_t n0 = b * ST_LR_GRAM_STRIP, n1 = st_lr_min(e * ST_LR_GRAM_STRIP, a->N);
     for (int64_t j = 0; j < a->R; j++)
         for (int64_t n = n0; n < n1; n++) *st_lr_gram_at(a, j, n) = 0;
     for (int64_t m = 0; m < a->M; m++)   // partial sums kept in `out` (floats, so the same as a register)
@@ -256,55 +258,59 @@ static void st_lr_gram_range_ref(void *ctx, int64_t b, int64_t e) {
 }
 
 #if ST_X86
-/// Ranks j0..j0+J-1 (J ≤ 4) of columns [n, n + 24), lanes mk[0..2] live: 12 accumulators.
-ST_AVX2 static inline void st_lr_gram_strip(const st_lr_gram_args *a, int64_t j0, int64_t J, int64_t n,
-                                            const __m256i *mk, int full) {
+/// Ranks j0..j0+J-1 (J ≤ 4) of columns [n, n + 16), lanes mk[0..1] live: 8 accumulators (12 — 3 vectors × 4
+/// ranks — leave no spare register and clang spills in the loop; 3 × 3 needs three passes over g for rank 8).
+ST_AVX2 ST_LR_INLINE void st_lr_gram_strip(const st_lr_gram_args *a, int64_t j0, int64_t J, int64_t n,
+                                           const __m256i *mk, int full) {
     const int64_t R = a->R, N = a->N, M = a->M;
     const int64_t jb = j0 + (J > 1 ? 1 : 0), jc = j0 + (J > 2 ? 2 : 0), jd = j0 + (J > 3 ? 3 : 0);
-    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
-    __m256 c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00;
+    __m256 c20 = c00, c21 = c00, c30 = c00, c31 = c00;
     const float *gp = a->g + n, *hp = a->h;
     for (int64_t m = 0; m < M; m++, gp += N, hp += R) {
         __m256 g0 = full ? _mm256_loadu_ps(gp) : _mm256_maskload_ps(gp, mk[0]);
         __m256 g1 = full ? _mm256_loadu_ps(gp + 8) : _mm256_maskload_ps(gp + 8, mk[1]);
-        __m256 g2 = full ? _mm256_loadu_ps(gp + 16) : _mm256_maskload_ps(gp + 16, mk[2]);
         __m256 hb;
-        hb = _mm256_broadcast_ss(hp + j0);
-        c00 = _mm256_fmadd_ps(hb, g0, c00); c01 = _mm256_fmadd_ps(hb, g1, c01); c02 = _mm256_fmadd_ps(hb, g2, c02);
-        hb = _mm256_broadcast_ss(hp + jb);
-        c10 = _mm256_fmadd_ps(hb, g0, c10); c11 = _mm256_fmadd_ps(hb, g1, c11); c12 = _mm256_fmadd_ps(hb, g2, c12);
-        hb = _mm256_broadcast_ss(hp + jc);
-        c20 = _mm256_fmadd_ps(hb, g0, c20); c21 = _mm256_fmadd_ps(hb, g1, c21); c22 = _mm256_fmadd_ps(hb, g2, c22);
-        hb = _mm256_broadcast_ss(hp + jd);
-        c30 = _mm256_fmadd_ps(hb, g0, c30); c31 = _mm256_fmadd_ps(hb, g1, c31); c32 = _mm256_fmadd_ps(hb, g2, c32);
+        hb = _mm256_broadcast_ss(hp + j0); c00 = _mm256_fmadd_ps(hb, g0, c00); c01 = _mm256_fmadd_ps(hb, g1, c01);
+        hb = _mm256_broadcast_ss(hp + jb); c10 = _mm256_fmadd_ps(hb, g0, c10); c11 = _mm256_fmadd_ps(hb, g1, c11);
+        hb = _mm256_broadcast_ss(hp + jc); c20 = _mm256_fmadd_ps(hb, g0, c20); c21 = _mm256_fmadd_ps(hb, g1, c21);
+        hb = _mm256_broadcast_ss(hp + jd); c30 = _mm256_fmadd_ps(hb, g0, c30); c31 = _mm256_fmadd_ps(hb, g1, c31);
     }
     const __m256 s = _mm256_set1_ps(a->scale);
-    const __m256 c[4][3] = {{c00, c01, c02}, {c10, c11, c12}, {c20, c21, c22}, {c30, c31, c32}};
-    const int64_t live = st_lr_min(ST_LR_STRIP, N - n);
-    for (int64_t i = 0; i < J; i++) {
-        if (!a->transpose_out) {
-            float *o = a->out + (j0 + i) * N + n;
-            for (int v = 0; v < 3; v++) {
-                if (full) _mm256_storeu_ps(o + 8 * v, _mm256_mul_ps(s, c[i][v]));
-                else _mm256_maskstore_ps(o + 8 * v, mk[v], _mm256_mul_ps(s, c[i][v]));
-            }
-        } else {
-            float t[ST_LR_STRIP];
-            for (int v = 0; v < 3; v++) _mm256_storeu_ps(t + 8 * v, _mm256_mul_ps(s, c[i][v]));
-            for (int64_t l = 0; l < live; l++) a->out[(n + l) * R + j0 + i] = t[l];
-        }
-    }
+    const int64_t live = st_lr_min(ST_LR_GRAM_STRIP, N - n);
+    // Written out per rank (no loop over an array of accumulators, which compilers spill to the stack).
+#define ST_LR_GRAM_STORE(i, acc0, acc1)                                                                        \
+    do {                                                                                                      \
+        const __m256 v0 = _mm256_mul_ps(s, acc0), v1 = _mm256_mul_ps(s, acc1);                                \
+        if (!a->transpose_out) {                                                                              \
+            float *o = a->out + (j0 + (i)) * N + n;                                                           \
+            if (full) {                                                                                       \
+                _mm256_storeu_ps(o, v0); _mm256_storeu_ps(o + 8, v1);                                         \
+            } else {                                                                                          \
+                _mm256_maskstore_ps(o, mk[0], v0); _mm256_maskstore_ps(o + 8, mk[1], v1);                     \
+            }                                                                                                 \
+        } else {                                                                                              \
+            float t[ST_LR_GRAM_STRIP];                                                                        \
+            _mm256_storeu_ps(t, v0); _mm256_storeu_ps(t + 8, v1);                                             \
+            for (int64_t l = 0; l < live; l++) a->out[(n + l) * R + j0 + (i)] = t[l];                        \
+        }                                                                                                     \
+    } while (0)
+    ST_LR_GRAM_STORE(0, c00, c01);
+    if (J > 1) ST_LR_GRAM_STORE(1, c10, c11);
+    if (J > 2) ST_LR_GRAM_STORE(2, c20, c21);
+    if (J > 3) ST_LR_GRAM_STORE(3, c30, c31);
+#undef ST_LR_GRAM_STORE
 }
 
 ST_AVX2 static void st_lr_gram_range_avx2(void *ctx, int64_t b, int64_t e) {
     const st_lr_gram_args *a = (const st_lr_gram_args *)ctx;
     const int64_t N = a->N, R = a->R;
     __m256i full[3], tail[3];
-    st_lr_strip_masks(full, ST_LR_STRIP);
-    st_lr_strip_masks(tail, N % ST_LR_STRIP);
+    st_lr_strip_masks(full, ST_LR_GRAM_STRIP);
+    st_lr_strip_masks(tail, N % ST_LR_GRAM_STRIP);
     for (int64_t s = b; s < e; s++) {
-        const int64_t n = s * ST_LR_STRIP;
-        const int is_full = N - n >= ST_LR_STRIP;
+        const int64_t n = s * ST_LR_GRAM_STRIP;
+        const int is_full = N - n >= ST_LR_GRAM_STRIP;
         for (int64_t j = 0; j < R; j += 4) {
             if (is_full) st_lr_gram_strip(a, j, st_lr_min(4, R - j), n, full, 1);
             else st_lr_gram_strip(a, j, st_lr_min(4, R - j), n, tail, 0);
@@ -317,8 +323,8 @@ static void st_lr_gram(float *out, const float *h, const float *g, float scale, 
                        int64_t R, int64_t N, st_range_fn range, int threaded) {
     if (R <= 0 || N <= 0) return;
     st_lr_gram_args a = {out, h, g, scale, transpose_out, M, R, N};
-    const int64_t strips = (N + ST_LR_STRIP - 1) / ST_LR_STRIP;
-    if (threaded) st_parallel_for_dynamic(strips, st_lr_grain(ST_LR_STRIP * M * R), 4, range, &a);
+    const int64_t strips = (N + ST_LR_GRAM_STRIP - 1) / ST_LR_GRAM_STRIP;
+    if (threaded) st_parallel_for_dynamic(strips, st_lr_grain(ST_LR_GRAM_STRIP * M * R), 4, range, &a);
     else range(&a, 0, strips);
 }
 
