@@ -26,7 +26,7 @@ void st_lowrank_project_f32_ref(float *restrict out, const float *restrict x, co
 /// y[m, n] = (accumulate ? y[m, n] : 0) + scale · Σ_j h[m, j] · w[j, n]: y `[M, N]` (+)= scale · h `[M, R]` · w
 /// `[R, N]`. The sum over j is fused multiply-adds in j order from 0; then y ← fma(scale, sum, y) when
 /// accumulating, else scale · sum. LoRA: y += s · h · Bᵀ (w = Bᵀ), ∂x += Ĝ · A (w = A). Threaded over blocks of
-/// 4 rows.
+/// 3 rows.
 void st_lowrank_expand_f32(float *restrict y, const float *restrict h, const float *restrict w, float scale,
                            int accumulate, int64_t M, int64_t R, int64_t N);
 void st_lowrank_expand_f32_ref(float *restrict y, const float *restrict h, const float *restrict w, float scale,
@@ -34,7 +34,7 @@ void st_lowrank_expand_f32_ref(float *restrict y, const float *restrict h, const
 /// d[j, n] = scale · Σ_m h[m, j] · g[m, n]: scale · hᵀ · g for h `[M, R]`, g `[M, N]`, written as `[R, N]`, or as
 /// its transpose `[N, R]` (out[n, j]) when `transpose_out`. The sum over m is fused multiply-adds in m order from
 /// 0, then one multiply by scale. LoRA: ∂A = Ĝᵀ · x (h = Ĝ, g = x, `[R, in]`), ∂B = s · Gᵀ · h (h = h, g = G,
-/// transposed: `[out, R]`). Threaded over strips of 24 columns n.
+/// transposed: `[out, R]`). Threaded over strips of 16 columns n.
 void st_lowrank_gram_f32(float *restrict out, const float *restrict h, const float *restrict g, float scale,
                          int transpose_out, int64_t M, int64_t R, int64_t N);
 void st_lowrank_gram_f32_ref(float *restrict out, const float *restrict h, const float *restrict g, float scale,
