@@ -30,7 +30,7 @@ static int cmp(const void *a, const void *b) {
 }
 static float *rnd(int64_t n) {
     float *p = malloc(sizeof(float) * (n ? n : 1));
-    for (int64_t i = 0; i < n; i++) p[i] = (float)rand() / RAND_MAX - 0.5f;
+    for (int64_t i = 0; i < n; i++) p[i] = (float)((double)rand() / RAND_MAX) - 0.5f;
     return p;
 }
 
