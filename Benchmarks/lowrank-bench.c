@@ -5,9 +5,9 @@
 //   1. h = x·Aᵀ [M,r]   2. y += s·h·Bᵀ [M,out]   3. Ĝ = s·G·B [M,r]   4. ∂B = s·Gᵀ·h [out,r]   5. ∂A = Ĝᵀ·x [r,in]
 //   6. ∂x += Ĝ·A [M,in]
 //
-// Build and run from the package root:
+// Build and run from the package root (one command line):
 //   gcc -O2 -ISources/CKernels/include -ISources/CKernels Benchmarks/lowrank-bench.c Sources/CKernels/lowrank.c
-//       Sources/CKernels/parallel.c Sources/CKernels/cpu.c -o /tmp/lowrank-bench -ldl -lpthread -lm \
+//       Sources/CKernels/parallel.c Sources/CKernels/cpu.c -o /tmp/lowrank-bench -ldl -lpthread -lm
 //       $(pkg-config --cflags --libs openblas) && /tmp/lowrank-bench
 #include <cblas.h>
 #include <math.h>
