@@ -24,4 +24,5 @@
 #include "st_matvec.h"
 #include "st_nf4.h"
 #include "st_bf16.h"
+#include "st_lowrank.h"
 #endif
