@@ -65,7 +65,7 @@ struct ModelOptions: ParsableArguments {
 
     func loadModel() throws -> CausalLanguageModel<Float> {
         if let threads { Runtime.threadCount = threads }
-        let model = try CausalLanguageModel<Float>.load(from: folderURL)
+        let model = try ModelFolder(folderURL).load(Float.self, quantizingProjectionsToNF4: quantize == "nf4")
         try ModelTransforms.apply(to: model, adapters: adapters.map { URL(fileURLWithPath: $0) }, quantize: quantize)
         return model
     }

@@ -18,7 +18,8 @@ struct TrainingJob {
         let outputURL = URL(fileURLWithPath: options.output)
         let tokenizer = try Tokenizer(directory: modelURL)
         let folder = try ModelFolder(modelURL)
-        let model = try folder.load(Float.self)
+        // QLoRA: quantize each layer as it is read, so the float32 projections never exist all at once.
+        let model = try folder.load(Float.self, quantizingProjectionsToNF4: options.quantize == "nf4" && options.tuner != "full")
         let tuner = try ModelTransforms.attachTuner(to: model, options: options)
         let encoder = SampleEncoder(tokenizer: tokenizer, scope: scope, maxLength: options.maxLength,
                                     truncation: TruncationStrategy(rawValue: options.truncationStrategy)!)

@@ -46,6 +46,16 @@ final class MappedFile: @unchecked Sendable {
         return UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count)
     }
 
+    /// Asks the kernel to reclaim the mapping's resident pages (`MADV_PAGEOUT`, Linux 5.4+; ignored elsewhere).
+    /// Safe at any time: clean file pages fault back in from the page cache when read again, and pages a tensor
+    /// wrote (private copies) are kept or swapped, never dropped. Called once a model has been built from the file,
+    /// so that the checkpoint's bytes stop counting in the process' resident memory.
+    func releaseResidentPages() {
+        #if os(Linux)
+        _ = madvise(base, size, 21)   // MADV_PAGEOUT
+        #endif
+    }
+
     deinit { munmap(base, size) }
 
     static func errnoMessage() -> String { String(cString: strerror(errno)) }

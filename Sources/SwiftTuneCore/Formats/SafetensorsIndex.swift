@@ -70,6 +70,9 @@ public struct SafetensorsIndex: Sendable {
     /// The stored dtype, shape and byte range of `name` (opens its shard).
     public func info(_ name: String) throws -> SafetensorsTensorInfo { try file(containing: name).info(name) }
 
+    /// Lets the kernel reclaim the resident pages of every shard opened so far (see `MappedFile`).
+    func releaseResidentPages() { shards.opened.forEach { $0.mapping.releaseResidentPages() } }
+
     /// The stored bytes of `name` (see ``SafetensorsFile/storedBytes(_:)``).
     public func storedBytes(_ name: String) throws -> [UInt8] { try file(containing: name).storedBytes(name) }
 
@@ -92,6 +95,13 @@ private final class ShardCache: @unchecked Sendable {
         let file = try SafetensorsFile(contentsOf: url)
         files[url.path] = file
         return file
+    }
+
+    /// The shards opened so far.
+    var opened: [SafetensorsFile] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Array(files.values)
     }
 }
 

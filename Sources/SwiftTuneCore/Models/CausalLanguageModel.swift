@@ -15,12 +15,21 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
     public var gradientCheckpointing = false
 
     /// A model whose weights come from `weights` (``RandomWeights``, or a checkpoint).
-    public init(configuration c: ModelConfiguration, weights: some WeightSource) throws {
+    ///
+    /// `prepareLayer` runs on each decoder layer as soon as it is built, before the next one is read — where
+    /// ``ModelFolder/load(_:quantizingProjectionsToNF4:)`` quantizes, so that the float32 weights of only one layer
+    /// exist at a time.
+    public init(configuration c: ModelConfiguration, weights: some WeightSource,
+                prepareLayer: (DecoderLayer<Scalar>) -> Void = { _ in }) throws {
         configuration = c
         embedTokens = Embedding(weight: Parameter(
             try weights.weight("model.embed_tokens.weight", shape: [c.vocabularySize, c.hiddenSize], role: .embedding,
                                as: Scalar.self), path: "model.embed_tokens.weight"))
-        layers = try (0..<c.layerCount).map { try DecoderLayer(configuration: c, index: $0, weights: weights) }
+        layers = try (0..<c.layerCount).map {
+            let layer = try DecoderLayer<Scalar>(configuration: c, index: $0, weights: weights)
+            prepareLayer(layer)
+            return layer
+        }
         norm = RMSNorm(weight: Parameter(try weights.weight("model.norm.weight", shape: [c.hiddenSize], role: .normScale,
                                                             as: Scalar.self), path: "model.norm.weight"),
                        epsilon: c.rmsNormEpsilon)

@@ -14,17 +14,21 @@ extension CausalLanguageModel where Scalar == Float {
     /// - Returns: the paths of the projections that were quantized, in layer order.
     @discardableResult
     public func quantizeNF4(doubleQuantization: Bool = true) -> [String] {
-        var quantized: [String] = []
-        for layer in layers {
-            for name in ProjectionName.allCases {
-                guard let dense = layer.projection(name) as? Linear<Float> else { continue }
-                layer.replaceProjection(name, with: NF4Linear(quantizing: dense, doubleQuantization: doubleQuantization))
-                quantized.append(dense.path)
-            }
-        }
+        let quantized = layers.flatMap { Self.quantizeProjections(of: $0, doubleQuantization: doubleQuantization) }
         // The float32 weights just freed are sizes a training step never asks for again: give them back to the
         // system instead of keeping them in the buffer cache (on SmolLM-135M, 430 MB of a QLoRA run's memory).
         if !quantized.isEmpty { BufferCache.drain() }
+        return quantized
+    }
+
+    /// Replaces the plain ``Linear`` projections of one decoder layer by ``NF4Linear``s; returns their paths.
+    static func quantizeProjections(of layer: DecoderLayer<Float>, doubleQuantization: Bool) -> [String] {
+        var quantized: [String] = []
+        for name in ProjectionName.allCases {
+            guard let dense = layer.projection(name) as? Linear<Float> else { continue }
+            layer.replaceProjection(name, with: NF4Linear(quantizing: dense, doubleQuantization: doubleQuantization))
+            quantized.append(dense.path)
+        }
         return quantized
     }
 

@@ -80,6 +80,23 @@ struct NF4LinearTests {
         }
     }
 
+    /// Quantizing while loading (one layer's float32 projections at a time) gives the model that loading and then
+    /// quantizing gives: the same codes and scales, the same logits.
+    @Test func quantizingWhileLoadingEqualsQuantizingAfter() throws {
+        let folder = try ModelFolder(try Self.modelFolder())
+        let during = try folder.load(Float.self, quantizingProjectionsToNF4: true)
+        let after = try folder.load(Float.self)
+        #expect(!after.quantizeNF4().isEmpty)
+        for (d, a) in zip(during.layers, after.layers) {
+            for name in ProjectionName.allCases {
+                let (p, q) = (try #require(d.projection(name) as? NF4Linear), try #require(a.projection(name) as? NF4Linear))
+                #expect(p.weight.packed == q.weight.packed && p.denseWeight() == q.denseWeight(), "\(p.path)")
+            }
+        }
+        let ids = (0..<12).map { ($0 * 7 + 3) % during.configuration.vocabularySize }
+        #expect(withoutGradients { during(ids, shape: [1, 12]) == after(ids, shape: [1, 12]) })
+    }
+
     @Test func inputGradientMatchesFiniteDifferences() {
         let (nf4, _) = Self.layers(input: 70, output: 9, bias: true, seed: 11)
         var rng = RandomGenerator(seed: 5)
