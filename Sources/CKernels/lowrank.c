@@ -52,13 +52,6 @@ static void st_lr_project_range_ref(void *ctx, int64_t b, int64_t e) {
 }
 
 #if ST_X86
-ST_AVX2 static inline float st_lr_hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 /// Rows x0..x2 against ranks w0..w3 (pointers repeat past the end; those results are dropped): 12 accumulators.
 #define ST_LR_PROJECT_STEP(LOAD, k)                                                                           \
     do {                                                                                                      \
@@ -96,7 +89,7 @@ ST_AVX2 static void st_lr_project_range_avx2(void *ctx, int64_t b, int64_t e) {
             const __m256 c[3][4] = {{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}};
             for (int64_t i = 0; i < rows; i++) {
                 float *o = a->out + (m0 + i) * R + j;
-                for (int64_t jj = 0; jj < 4 && j + jj < R; jj++) o[jj] = a->scale * st_lr_hsum(c[i][jj]);
+                for (int64_t jj = 0; jj < 4 && j + jj < R; jj++) o[jj] = a->scale * st_v_hsum(c[i][jj]);
             }
         }
     }

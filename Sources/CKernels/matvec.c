@@ -49,13 +49,6 @@ static void st_matvec_range_ref(void *ctx, int64_t b, int64_t e) { st_matvec_ran
 static void st_matvec_bf16_range_ref(void *ctx, int64_t b, int64_t e) { st_matvec_range_ref_t(ctx, b, e, 1); }
 
 #if ST_X86
-ST_AVX2 static inline float st_v_hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
 /// Eight weights from element i on, widened when bf16.
 ST_AVX2 static inline __attribute__((always_inline)) __m256 st_mv_load8(const void *w, int64_t i, int bf16) {
     if (!bf16) return _mm256_loadu_ps((const float *)w + i);

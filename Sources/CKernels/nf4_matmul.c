@@ -220,13 +220,6 @@ ST_AVX2 static void st_nf4_backward_input_range_avx2(void *ctx, int64_t p0, int6
 
 // MARK: - Matrix-vector product (AVX2)
 
-ST_AVX2 static inline float st_nf4_v_hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
-
 /// Byte `k` of the 16 NF4 values, in both 128-bit lanes: a pshufb table.
 ST_AVX2 static inline __m256i st_nf4_v_byte_table(const float *code, int k) {
     uint8_t t[32];
@@ -295,7 +288,7 @@ ST_AVX2 static void st_nf4_matvec_range_avx2(void *ctx, int64_t o0, int64_t o1) 
                     acc0 = _mm256_fmadd_ps(_mm256_maskload_ps(row + k, m), _mm256_maskload_ps(x + k0 + k, m), acc0);
                 }
             }
-            y[o] = st_nf4_v_hsum(_mm256_add_ps(acc0, acc1));
+            y[o] = st_v_hsum(_mm256_add_ps(acc0, acc1));
         }
         return;
     }
@@ -331,7 +324,7 @@ ST_AVX2 static void st_nf4_matvec_range_avx2(void *ctx, int64_t o0, int64_t o1) 
                 total = _mm256_fmadd_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
                                         _mm256_set1_ps(s[blk]), total);
             }
-            y[o] += st_nf4_v_hsum(total);
+            y[o] += st_v_hsum(total);
         }
     }
 }
