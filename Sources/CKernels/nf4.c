@@ -159,37 +159,35 @@ static void st_nf4_quantize_range_ref(void *ctx, int64_t b0, int64_t b1) {
 
 #if ST_X86
 /// The 4-bit codes of eight scaled values s (32-bit lanes), negated: −(number of midpoints strictly below s).
-/// A branch-free binary search over the 15 sorted midpoints, bit by bit from the top: a lane's step-k compare c_k
-/// is −1 when mid < s (the _CMP_LT_OQ of the count, so NaN compares false everywhere and gets code 0, as in the
-/// twin; s beyond ±1 needs no clamp, since no midpoint lies outside (−1, 1)). The path so far, as a sum of the −1
-/// masks (c1, then 2c1 + c2, then 4c1 + 2c2 + c3), picks the next threshold with in-lane permutes, which read
-/// only the low two bits of an index (cheaper than a cross-lane permute); the last step has eight candidates, two
-/// four-entry tables chosen between by c1's sign.
+/// Every compare is mid < s (_CMP_LT_OQ, −1 when true), so NaN compares false everywhere and gets code 0, as in the
+/// twin, and s beyond ±1 needs no clamp (no midpoint lies outside (−1, 1)). The count's top two bits are the
+/// number of {mid[3], mid[7], mid[11]} below s (three compares against broadcasts, no table); the third bit compares
+/// with mid[4·top + 1], picked by an in-lane permute (it reads the low two bits of −top); the last bit compares with
+/// mid[2·(2·top + bit3)], picked by one cross-lane permute of an 8-entry table (low three bits of the negated index).
+/// Seven floating-point-pipe operations per eight values (a four-step search with permuted tables took ten).
 ST_AVX2 static inline __m256i st_nf4_v_neg_code(__m256 s, const __m256 *t) {
-    const __m256 c1 = _mm256_cmp_ps(t[0], s, _CMP_LT_OQ);
-    const __m256i i1 = _mm256_castps_si256(c1);
-    const __m256i c2 = _mm256_castps_si256(_mm256_cmp_ps(_mm256_permutevar_ps(t[1], i1), s, _CMP_LT_OQ));
-    const __m256i p2 = _mm256_add_epi32(_mm256_add_epi32(i1, i1), c2);
-    const __m256i c3 = _mm256_castps_si256(_mm256_cmp_ps(_mm256_permutevar_ps(t[2], p2), s, _CMP_LT_OQ));
-    const __m256i p3 = _mm256_add_epi32(_mm256_add_epi32(p2, p2), c3);
-    const __m256 t4 = _mm256_blendv_ps(_mm256_permutevar_ps(t[3], p3), _mm256_permutevar_ps(t[4], p3), c1);
-    const __m256i c4 = _mm256_castps_si256(_mm256_cmp_ps(t4, s, _CMP_LT_OQ));
-    return _mm256_add_epi32(_mm256_add_epi32(p3, p3), c4);
+    const __m256i c1 = _mm256_castps_si256(_mm256_cmp_ps(t[0], s, _CMP_LT_OQ));
+    const __m256i c2 = _mm256_castps_si256(_mm256_cmp_ps(t[1], s, _CMP_LT_OQ));
+    const __m256i c3 = _mm256_castps_si256(_mm256_cmp_ps(t[2], s, _CMP_LT_OQ));
+    const __m256i top = _mm256_add_epi32(_mm256_add_epi32(c1, c2), c3);                 // −(count >> 2)
+    const __m256i b3 = _mm256_castps_si256(_mm256_cmp_ps(_mm256_permutevar_ps(t[3], top), s, _CMP_LT_OQ));
+    const __m256i p3 = _mm256_add_epi32(_mm256_add_epi32(top, top), b3);                // −(count >> 1)
+    const __m256i b4 = _mm256_castps_si256(_mm256_cmp_ps(_mm256_permutevar8x32_ps(t[4], p3), s, _CMP_LT_OQ));
+    return _mm256_add_epi32(_mm256_add_epi32(p3, p3), b4);
 }
 
-/// The threshold tables of st_nf4_v_neg_code from the 15 midpoints, as five 8-lane vectors: t[0] = mid[7]
-/// everywhere; t[1], t[2] the thresholds of steps 2 and 3 at the in-lane position (low two bits) of the path that
-/// leads to them; t[3], t[4] those of step 4 for b1 = 0 and 1. Both 128-bit lanes hold the same four entries.
+/// The tables of st_nf4_v_neg_code from the 15 midpoints, as five 8-lane vectors: t[0..2] = mid[7], mid[3],
+/// mid[11] everywhere; t[3] = mid[4·top + 1] at in-lane position (−top) & 3 (both 128-bit lanes); t[4] =
+/// mid[2·i] at position (−i) & 7 for the 3-bit prefix i.
 static void st_nf4_search_tables(float t[5][8], const float *mid) {
-    for (int j = 0; j < 8; j++) t[0][j] = mid[7];
-    for (int code = 0; code < 16; code++) {           // the path that leads to `code` is −(its top bits)
-        const int b1 = code >> 3, b2 = code >> 2, b3 = code >> 1;
-        for (int lane = 0; lane < 8; lane += 4) {
-            t[1][lane + ((-b1) & 3)] = mid[8 * b1 + 3];
-            t[2][lane + ((-b2) & 3)] = mid[4 * b2 + 1];
-            t[3 + b1][lane + ((-b3) & 3)] = mid[2 * b3];
-        }
+    for (int j = 0; j < 8; j++) {
+        t[0][j] = mid[7];
+        t[1][j] = mid[3];
+        t[2][j] = mid[11];
     }
+    for (int top = 0; top < 4; top++)
+        for (int lane = 0; lane < 8; lane += 4) t[3][lane + ((-top) & 3)] = mid[4 * top + 1];
+    for (int i = 0; i < 8; i++) t[4][(-i) & 7] = mid[2 * i];
 }
 
 /// 64 negated codes (eight vectors, elements in order) → 32 bytes, element 2j in the high nibble of byte j.
@@ -241,22 +239,26 @@ ST_AVX2 static void st_nf4_quantize_range_avx2(void *ctx, int64_t b0, int64_t b1
     for (int i = 0; i < 5; i++) t[i] = _mm256_loadu_ps(tables[i]);
     const __m256 one = _mm256_set1_ps(1.0f), floor = _mm256_set1_ps(ST_NF4_MIN_ABSMAX);
     const int64_t full = a->n / ST_NF4_BLOCK < b1 ? a->n / ST_NF4_BLOCK : b1;   // blocks [b0, full) are full
-    int64_t b = b0;
-    for (; b + ST_NF4_GROUP <= full; b += ST_NF4_GROUP) {
-        const float *w = a->w + b * ST_NF4_BLOCK;
+    // The group's blocks come from four lanes far apart in the range (four memory streams per thread, as in
+    // matvec.c), not from four neighbours: each block is coded on its own, so the result is the same.
+    const int64_t lane = full > b0 ? (full - b0) / ST_NF4_GROUP : 0;
+    for (int64_t i = 0; i < lane; i++) {
+        int64_t blk[ST_NF4_GROUP];
         __m256 inv[ST_NF4_GROUP];
         for (int g = 0; g < ST_NF4_GROUP; g++) {
-            const __m256 m = st_nf4_v_block_absmax(w + g * ST_NF4_BLOCK);
-            _mm_store_ss(a->absmax + b + g, _mm256_castps256_ps128(m));
+            blk[g] = b0 + g * lane + i;
+            const __m256 m = st_nf4_v_block_absmax(a->w + blk[g] * ST_NF4_BLOCK);
+            _mm_store_ss(a->absmax + blk[g], _mm256_castps256_ps128(m));
             inv[g] = _mm256_div_ps(one, _mm256_max_ps(m, floor));   // 1 / (am < 1e-38 ? 1e-38 : am)
         }
         for (int g = 0; g < ST_NF4_GROUP; g++) {
+            const float *w = a->w + blk[g] * ST_NF4_BLOCK;
             __m256i k[8];
-            for (int i = 0; i < 8; i++)
-                k[i] = st_nf4_v_neg_code(_mm256_mul_ps(_mm256_loadu_ps(w + g * ST_NF4_BLOCK + 8 * i), inv[g]), t);
-            _mm256_storeu_si256((__m256i *)(a->packed + (b + g) * (ST_NF4_BLOCK / 2)), st_nf4_v_pack64(k));
+            for (int j = 0; j < 8; j++) k[j] = st_nf4_v_neg_code(_mm256_mul_ps(_mm256_loadu_ps(w + 8 * j), inv[g]), t);
+            _mm256_storeu_si256((__m256i *)(a->packed + blk[g] * (ST_NF4_BLOCK / 2)), st_nf4_v_pack64(k));
         }
     }
+    int64_t b = b0 + ST_NF4_GROUP * lane;
     for (; b < full; b++) {
         const float *w = a->w + b * ST_NF4_BLOCK;
         const __m256 m = st_nf4_v_block_absmax(w);
