@@ -5,13 +5,6 @@
 // Shape legend: see st_bf16.h.
 #include "st_internal.h"
 
-static inline float st_bf16_widen(uint16_t h) {
-    uint32_t bits = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
-
 // MARK: - Widening copy
 
 typedef struct {
@@ -25,12 +18,6 @@ static void st_bf16_copy_range_ref(void *ctx, int64_t b, int64_t e) {
 }
 
 #if ST_X86
-/// Eight bf16 values at p, widened.
-ST_AVX2 static inline __m256 st_v_bf16_load(const uint16_t *p) {
-    __m128i h = _mm_loadu_si128((const __m128i *)p);
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-}
-
 ST_AVX2 static void st_bf16_copy_range_avx2(void *ctx, int64_t b, int64_t e) {
     const st_bf16_copy_args *a = (const st_bf16_copy_args *)ctx;
     int64_t i = b;

@@ -21,16 +21,9 @@ typedef struct {
     int64_t M, N, K;
 } st_matvec_args;
 
-static inline float st_mv_widen(uint16_t h) {
-    uint32_t bits = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
-
 /// W's element i of the flat weight.
 static inline __attribute__((always_inline)) float st_mv_at(const void *w, int64_t i, int bf16) {
-    return bf16 ? st_mv_widen(((const uint16_t *)w)[i]) : ((const float *)w)[i];
+    return bf16 ? st_bf16_widen(((const uint16_t *)w)[i]) : ((const float *)w)[i];
 }
 
 static inline __attribute__((always_inline)) void st_matvec_range_ref_t(void *ctx, int64_t b, int64_t e, int bf16) {
@@ -51,9 +44,7 @@ static void st_matvec_bf16_range_ref(void *ctx, int64_t b, int64_t e) { st_matve
 #if ST_X86
 /// Eight weights from element i on, widened when bf16.
 ST_AVX2 static inline __attribute__((always_inline)) __m256 st_mv_load8(const void *w, int64_t i, int bf16) {
-    if (!bf16) return _mm256_loadu_ps((const float *)w + i);
-    __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)w + i));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    return bf16 ? st_v_bf16_load((const uint16_t *)w + i) : _mm256_loadu_ps((const float *)w + i);
 }
 
 /// y[r, n] for rows n of one lane position: `rows[s]` are the weight rows of the four lanes (s < S ≤ 4).

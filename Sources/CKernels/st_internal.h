@@ -24,6 +24,14 @@
 /// Row kernels hand each thread at least this many elements (whole rows).
 #define ST_ROW_GRAIN_ELEMS ((int64_t)16384)
 
+/// A bfloat16 value (raw 16-bit pattern) widened to float: exact, the pattern becomes the top half of the float's.
+static inline float st_bf16_widen(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
 /// Rows per chunk so that a chunk holds >= ST_ROW_GRAIN_ELEMS elements.
 static inline int64_t st_row_grain(int64_t cols) {
     if (cols <= 0) return INT64_MAX;
@@ -40,6 +48,12 @@ static inline int64_t st_row_grain(int64_t cols) {
 /// Lanes [0, rem) set, for _mm256_maskload_ps / _mm256_maskstore_ps (masked-off lanes are never touched).
 ST_AVX2 static inline __m256i st_v_tail_mask(int64_t rem) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rem), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/// Eight bf16 values at p, widened.
+ST_AVX2 static inline __m256 st_v_bf16_load(const uint16_t *p) {
+    __m128i h = _mm_loadu_si128((const __m128i *)p);
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
 }
 
 /// Sum of 8 lanes, in the order ((0+4)+(2+6)) + ((1+5)+(3+7)).

@@ -39,7 +39,6 @@ enum ModelTransforms {
         if let adapters = options.adapters {
             let url = URL(fileURLWithPath: adapters)
             let configuration = try PEFTAdapterFolder.readConfiguration(in: url)
-            model.parameters.forEach { $0.isTrainable = false }   // PEFT: only the adapters train
             try model.loadLoRAAdapter(from: url, trainable: true)
             compactEmbeddings(model)
             return .adapter(configuration)

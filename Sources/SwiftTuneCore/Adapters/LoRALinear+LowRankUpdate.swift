@@ -35,30 +35,20 @@ extension LoRALinear {
             Kernels.lowRankExpand(c, h: h.storage.pointer, w: bt.storage.pointer, scale: scale, accumulate: true,
                                   rows: rows, rank: rank, columns: output)
         }
-        if let frozenBase {
-            return Tensor.record("lora", y.detached, inputs: [x, a, b]) { g, needs in
-                let gh = lowRankGradient(g, bt: bt, rows: rows, rank: rank, output: output, scale: scale)
-                let dB = !needs[2] ? nil : bGradient(g, h: h, rows: rows, rank: rank, output: output, scale: scale)
-                let dA = !needs[1] ? nil : aGradient(gh, x: cx, rows: rows, rank: rank, input: input)
-                let dx = !needs[0] ? nil : Tensor<Scalar>(shape: cx.shape) { out in     // G · W + Ĝ · A
-                    guard let c = out.baseAddress else { return }
-                    frozenBase.inputGradient(g.storage.pointer, rows: rows, into: c)
-                    Kernels.lowRankExpand(c, h: gh.storage.pointer, w: ca.storage.pointer, scale: 1,
-                                          accumulate: true, rows: rows, rank: rank, columns: input)
-                }
-                return [dx, dA, dB]
-            }
-        }
-        return Tensor.record("lora", y.detached, inputs: [y, x, a, b]) { g, needs in
+        // Without a frozen base, y's own record (the base's backward) is an input that receives G unchanged.
+        let baseOutput = frozenBase == nil ? [y] : []
+        return Tensor.record("lora", y.detached, inputs: baseOutput + [x, a, b]) { g, needs in
+            let (needX, needA, needB) = (needs[needs.count - 3], needs[needs.count - 2], needs[needs.count - 1])
             let gh = lowRankGradient(g, bt: bt, rows: rows, rank: rank, output: output, scale: scale)
-            let dB = !needs[3] ? nil : bGradient(g, h: h, rows: rows, rank: rank, output: output, scale: scale)
-            let dA = !needs[2] ? nil : aGradient(gh, x: cx, rows: rows, rank: rank, input: input)
-            let dx = !needs[1] ? nil : Tensor<Scalar>(shape: cx.shape) { out in          // Ĝ · A
+            let dB = !needB ? nil : bGradient(g, h: h, rows: rows, rank: rank, output: output, scale: scale)
+            let dA = !needA ? nil : aGradient(gh, x: cx, rows: rows, rank: rank, input: input)
+            let dx = !needX ? nil : Tensor<Scalar>(shape: cx.shape) { out in   // Ĝ · A, after G · W for a frozen base
                 guard let c = out.baseAddress else { return }
-                Kernels.lowRankExpand(c, h: gh.storage.pointer, w: ca.storage.pointer, scale: 1, accumulate: false,
-                                      rows: rows, rank: rank, columns: input)
+                frozenBase?.inputGradient(g.storage.pointer, rows: rows, into: c)
+                Kernels.lowRankExpand(c, h: gh.storage.pointer, w: ca.storage.pointer, scale: 1,
+                                      accumulate: frozenBase != nil, rows: rows, rank: rank, columns: input)
             }
-            return [needs[0] ? g : nil, dx, dA, dB]
+            return (frozenBase == nil ? [needs[0] ? g : nil] : []) + [dx, dA, dB]
         }
     }
 
