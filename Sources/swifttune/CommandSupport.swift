@@ -73,17 +73,19 @@ struct ModelOptions: ParsableArguments {
 
 /// Reads a row's prompt for inference or scoring.
 enum PromptRow {
-    /// Pre-tokenized ids as given, text encoded, and a conversation rendered with its chat template (a trailing
-    /// assistant turn dropped and the generation prompt added when generating).
-    static func tokens(_ row: DatasetRow, tokenizer: Tokenizer, forGeneration: Bool) throws -> [Int] {
+    /// Pre-tokenized ids as given, text encoded, and a conversation rendered with the encoder's template (a trailing
+    /// assistant turn dropped and the generation prompt added).
+    static func generationPrompt(_ row: DatasetRow, encoder: SampleEncoder) throws -> [Int] {
         switch row {
         case let .tokenized(ids, _): return ids
-        case let .text(text): return tokenizer.encode(text)
+        case let .text(text): return encoder.tokenizer.encode(text)
         default:
-            var messages = row.conversation ?? []
-            if forGeneration, messages.last?.role == "assistant" { messages.removeLast() }
-            return try tokenizer.encodeChat(messages.map { ChatMessage(role: $0.role, content: $0.content) },
-                                            addGenerationPrompt: forGeneration).ids
+            var messages = encoder.chatMessages(row.conversation ?? [])
+            if messages.last?.role == "assistant" { messages.removeLast() }
+            var context = encoder.context
+            if let tools = row.tools { context.tools = tools }
+            return try encoder.tokenizer.encodeChat(messages, addGenerationPrompt: true, template: encoder.template,
+                                                    context: context).ids
         }
     }
 }

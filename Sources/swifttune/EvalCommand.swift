@@ -8,11 +8,13 @@ struct EvalCommand: ParsableCommand {
         abstract: "Score every row: {\"index\", \"tokens\", \"nll\"} per row (mean next-token NLL, natural log); prints the perplexity.")
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var templateOptions: TemplateOptions
     @Option(help: "JSONL rows: {\"input_ids\", \"labels\"?}, text or messages.") var dataset: String
     @Option(help: "Output JSONL.") var output: String
 
     func run() throws {
         let tokenizer = try modelOptions.loadTokenizer()
+        let encoder = try templateOptions.encoder(tokenizer: tokenizer, scope: .assistantTokens, maxLength: Int.max)
         let model = try modelOptions.loadModel()
         let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset))
         var writer = JSONLWriter(path: output)
@@ -23,7 +25,8 @@ struct EvalCommand: ParsableCommand {
             case let .tokenized(ids, labels): sample = Sample(ids: ids, labels: labels ?? ids)
             case let .text(text): let ids = tokenizer.encode(text); sample = Sample(ids: ids, labels: ids)
             default:
-                let chat = try tokenizer.encodeChat((entry.row.conversation ?? []).map { ChatMessage(role: $0.role, content: $0.content) })
+                let chat = try tokenizer.encodeChat(encoder.chatMessages(entry.row.conversation ?? []),
+                                                    template: encoder.template, context: encoder.context)
                 sample = Sample(ids: chat.ids, labels: chat.labels())
             }
             if let bad = sample.ids.first(where: { $0 < 0 || $0 >= model.configuration.vocabularySize }) {

@@ -8,6 +8,7 @@ struct InferCommand: ParsableCommand {
         abstract: "Generate for every row ({\"input_ids\"}, {\"messages\"} or {\"query\"}), or chat interactively without --dataset.")
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var templateOptions: TemplateOptions
     @Option(help: "Input JSONL; without it, an interactive chat.") var dataset: String?
     @Option(help: "Output JSONL: {\"index\", \"output_ids\", \"response\"}.") var output: String?
     @Option(help: "Most new tokens per row.") var maxNewTokens = 256
@@ -31,13 +32,14 @@ struct InferCommand: ParsableCommand {
 
     func run() throws {
         let tokenizer = try modelOptions.loadTokenizer()
+        let encoder = try templateOptions.encoder(tokenizer: tokenizer, scope: .assistantTokens, maxLength: Int.max)
         let model = try modelOptions.loadModel()
         var stops = Set(model.configuration.endOfSequenceTokenIDs)
         if let eos = tokenizer.eosTokenID { stops.insert(eos) }
-        guard let dataset, let output else { return try chat(model: model, tokenizer: tokenizer, stops: stops) }
+        guard let dataset, let output else { return try chat(model: model, encoder: encoder, stops: stops) }
         let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset))
         let prompts = try data.rows.map { entry -> [Int] in
-            let ids = try PromptRow.tokens(entry.row, tokenizer: tokenizer, forGeneration: true)
+            let ids = try PromptRow.generationPrompt(entry.row, encoder: encoder)
             guard !ids.isEmpty else { throw CommandError("\(dataset):\(entry.line): empty prompt") }
             if let bad = ids.first(where: { $0 < 0 || $0 >= model.configuration.vocabularySize }) {
                 throw CommandError("\(dataset):\(entry.line): token id \(bad) outside the vocabulary")
@@ -60,14 +62,16 @@ struct InferCommand: ParsableCommand {
         try writer.finish()
     }
 
-    func chat(model: CausalLanguageModel<Float>, tokenizer: Tokenizer, stops: Set<Int>) throws {
-        var messages: [ChatMessage] = []
+    func chat(model: CausalLanguageModel<Float>, encoder: SampleEncoder, stops: Set<Int>) throws {
+        let tokenizer = encoder.tokenizer
+        var messages: [ChatMessage] = encoder.chatMessages([])
         print("SwiftTune chat (empty line or Ctrl-D to quit)")
         while true {
             print("> ", terminator: "")
             guard let line = readLine(), !line.isEmpty else { return }
             messages.append(.user(line))
-            let prompt = try tokenizer.encodeChat(messages, addGenerationPrompt: true).ids
+            let prompt = try tokenizer.encodeChat(messages, addGenerationPrompt: true, template: encoder.template,
+                                                 context: encoder.context).ids
             var generated: [Int] = []
             var printed = ""
             _ = model.generate(prompts: [prompt], maxNewTokens: maxNewTokens, sampling: sampling, stopTokens: stops) { _, token in

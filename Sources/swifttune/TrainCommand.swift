@@ -45,6 +45,7 @@ struct TrainOptions: ParsableArguments {
     @Option var resumeFromCheckpoint: String?
     @Flag(help: "Skip malformed dataset rows (reported) instead of stopping.") var skipBadRows = false
     @Option(help: "Kernel threads (default: all cores).") var threads: Int?
+    @OptionGroup var templateOptions: TemplateOptions
 
     func validate() throws {
         guard ["lora", "dora", "full"].contains(tuner) else { throw ValidationError("--tuner must be lora, dora or full") }

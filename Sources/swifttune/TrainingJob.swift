@@ -21,8 +21,9 @@ struct TrainingJob {
         // QLoRA: quantize each layer as it is read, so the float32 projections never exist all at once.
         let model = try folder.load(Float.self, quantizingProjectionsToNF4: options.quantize == "nf4" && options.tuner != "full")
         let tuner = try ModelTransforms.attachTuner(to: model, options: options)
-        let encoder = SampleEncoder(tokenizer: tokenizer, scope: scope, maxLength: options.maxLength,
-                                    truncation: TruncationStrategy(rawValue: options.truncationStrategy)!)
+        let encoder = try options.templateOptions.encoder(
+            tokenizer: tokenizer, scope: scope, maxLength: options.maxLength,
+            truncation: TruncationStrategy(rawValue: options.truncationStrategy) ?? .delete)
         let train = try encode(options.dataset, encoder)
         let validation = try options.valDataset.map { try encode($0, encoder) } ?? []
         let configuration = options.trainingConfiguration
@@ -69,13 +70,19 @@ struct TrainingJob {
         let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: path), skipBadRows: options.skipBadRows)
         for problem in data.skipped { Console.status("skipped \(problem)\n") }
         var samples: [Sample] = []
-        var dropped = 0
+        var dropped = 0, fromPrefixes = 0
         for entry in data.rows {
             do {
-                if let s = try encoder.encode(entry.row) { samples.append(s) } else { dropped += 1 }
+                let encoded = try encoder.encodeWithDetails(entry.row)
+                if encoded.labelsFromPrefixes { fromPrefixes += 1 }
+                if let s = encoded.sample { samples.append(s) } else { dropped += 1 }
             } catch {
                 throw CommandError("\(path):\(entry.line): \(error)")
             }
+        }
+        if fromPrefixes > 0 {
+            Console.status("\(path): in \(fromPrefixes) rows the chat template's pieces tokenize differently from the whole "
+                           + "text; their assistant labels come from tokenizing prefixes of the text\n")
         }
         if dropped > 0 || !data.skipped.isEmpty {
             Console.status("\(path): \(samples.count) samples, \(dropped) dropped (too long or nothing scored), \(data.skipped.count) malformed rows skipped\n")

@@ -32,26 +32,58 @@ public enum LossScope: String, Codable, Sendable {
 }
 
 /// Turns dataset rows into samples with a tokenizer and chat template (ms-swift's encode step).
+///
+/// Conversations are rendered with the template (the folder's own unless one is given) and labelled by
+/// ``Tokenizer/encodeChat(_:addGenerationPrompt:template:context:)``: the tokens of each assistant turn (content and
+/// end-of-turn text) carry loss, except turns whose message says `"loss": false`; with `.allTokens` every token does.
 public struct SampleEncoder {
     public let tokenizer: Tokenizer
+    /// The template; `nil` uses the tokenizer folder's (see ``Tokenizer/resolveChatTemplate(_:forTools:)``).
     public let template: ChatTemplate?
+    /// The template's variables (special tokens, keyword arguments such as `enable_thinking`).
+    public let context: ChatContext
+    /// The system message put first in conversations that have none (ms-swift's `--system`); `nil` leaves them.
+    public let defaultSystem: String?
     public let scope: LossScope
     public let maxLength: Int
     public let truncation: TruncationStrategy
 
-    public init(tokenizer: Tokenizer, template: ChatTemplate? = nil, scope: LossScope, maxLength: Int,
+    public init(tokenizer: Tokenizer, template: ChatTemplate? = nil, context: ChatContext? = nil,
+                defaultSystem: String? = nil, scope: LossScope, maxLength: Int,
                 truncation: TruncationStrategy = .delete) {
         self.tokenizer = tokenizer
         self.template = template
+        self.context = context ?? tokenizer.chatContext
+        self.defaultSystem = defaultSystem
         self.scope = scope
         self.maxLength = maxLength
         self.truncation = truncation
     }
 
+    /// A sample and how it was labelled.
+    public struct Encoded: Sendable, Equatable {
+        /// The sample, or `nil` when it was dropped (too long with `.delete`, or nothing to score).
+        public var sample: Sample?
+        /// The template broke the prefix property, so turn boundaries came from encoding prefixes
+        /// (``TokenizedChat/labelsFromPrefixes``).
+        public var labelsFromPrefixes: Bool
+    }
+
     /// The sample for a row, or `nil` when it is longer than the maximum length and the strategy is `delete`
     /// (or it scores no token).
-    public func encode(_ row: DatasetRow) throws -> Sample? {
+    public func encode(_ row: DatasetRow) throws -> Sample? { try encodeWithDetails(row).sample }
+
+    /// The messages a conversation row is rendered with: ``defaultSystem`` first when the row has no system message.
+    public func chatMessages(_ messages: [DatasetMessage]) -> [ChatMessage] {
+        var chat = messages.map(\.chatMessage)
+        if let defaultSystem, chat.first?.role != "system" { chat.insert(.system(defaultSystem), at: 0) }
+        return chat
+    }
+
+    /// ``encode(_:)`` with how the labels were found.
+    public func encodeWithDetails(_ row: DatasetRow) throws -> Encoded {
         var sample: Sample
+        var fromPrefixes = false
         switch row {
         case let .tokenized(ids, labels):
             sample = Sample(ids: ids, labels: scope == .allTokens && labels == nil ? ids : (labels ?? ids))
@@ -60,38 +92,27 @@ public struct SampleEncoder {
             if let eos = tokenizer.eosTokenID, ids.last != eos { ids.append(eos) }
             sample = Sample(ids: ids, labels: ids)
         default:
-            let messages = row.conversation!
-            let chat = try tokenizer.encodeChat(messages.map { ChatMessage(role: $0.role, content: $0.content) },
-                                                template: template)
-            var trainable = chat.isTrainable
-            if scope == .allTokens {
-                trainable = [Bool](repeating: true, count: chat.ids.count)
-            } else if messages.contains(where: { $0.loss == false }) {
-                trainable = try maskDisabledTurns(messages, chat: chat)
+            let messages = row.conversation ?? []
+            let chat = chatMessages(messages)
+            let offset = chat.count - messages.count
+            var context = self.context
+            if let tools = row.tools { context.tools = tools }
+            let tokenized = try tokenizer.encodeChat(chat, template: template, context: context)
+            fromPrefixes = tokenized.labelsFromPrefixes
+            let labels: [Int] = zip(tokenized.ids, tokenized.messageIndices).map { id, owner in
+                if scope == .allTokens { return id }
+                guard let owner, owner >= offset, messages[owner - offset].loss != false else { return ignoreIndex }
+                return id
             }
-            sample = Sample(ids: chat.ids, labels: zip(chat.ids, trainable).map { $1 ? $0 : ignoreIndex })
+            sample = Sample(ids: tokenized.ids, labels: labels)
         }
         if sample.ids.count > maxLength {
             switch truncation {
-            case .delete: return nil
+            case .delete: return Encoded(sample: nil, labelsFromPrefixes: fromPrefixes)
             case .left: sample = Sample(ids: Array(sample.ids.suffix(maxLength)), labels: Array(sample.labels.suffix(maxLength)))
             case .right: sample = Sample(ids: Array(sample.ids.prefix(maxLength)), labels: Array(sample.labels.prefix(maxLength)))
             }
         }
-        return sample.scoredTokenCount > 0 ? sample : nil
-    }
-
-    /// Assistant turns with `"loss": false` get no loss: re-tokenize per segment to find their tokens.
-    private func maskDisabledTurns(_ messages: [DatasetMessage], chat: TokenizedChat) throws -> [Bool] {
-        let resolved = try tokenizer.resolveChatTemplate(template)
-        let segments = resolved.segments(messages: messages.map { ChatMessage(role: $0.role, content: $0.content) },
-                                         addGenerationPrompt: false)
-        var trainable: [Bool] = []
-        for segment in segments {
-            let count = tokenizer.encode(segment.text, addSpecialTokens: false).count
-            let disabled = segment.messageIndex.map { messages[$0].loss == false } ?? false
-            trainable += repeatElement(segment.isTrainable && !disabled, count: count)
-        }
-        return trainable.count == chat.ids.count ? trainable : chat.isTrainable
+        return Encoded(sample: sample.scoredTokenCount > 0 ? sample : nil, labelsFromPrefixes: fromPrefixes)
     }
 }

@@ -6,54 +6,95 @@ public struct ChatMessage: Codable, Sendable, Equatable {
     public var role: String
     /// The message text.
     public var content: String
+    /// Other keys of the message, in order, as the template sees them (`tool_calls`, `reasoning_content`,
+    /// `tool_call_id`, `name`, …). A `content` key here replaces ``content`` (for example `.none` for an assistant
+    /// message that only calls tools). Not part of the `Codable` form.
+    public var extra: JinjaObject = JinjaObject()
+
+    enum CodingKeys: String, CodingKey { case role, content }
 
     /// Creates a message.
-    public init(role: String, content: String) {
+    public init(role: String, content: String, extra: JinjaObject = JinjaObject()) {
         self.role = role
         self.content = content
+        self.extra = extra
     }
 
-    /// A system message.
-    public static func system(_ content: String) -> ChatMessage { ChatMessage(role: "system", content: content) }
-    /// A user message.
-    public static func user(_ content: String) -> ChatMessage { ChatMessage(role: "user", content: content) }
-    /// An assistant message.
-    public static func assistant(_ content: String) -> ChatMessage { ChatMessage(role: "assistant", content: content) }
+    /// A message from a JSON-like object (`{"role": …, "content": …, "tool_calls": …}`); `content` may be absent or
+    /// `None`, every other key is kept in ``extra``.
+    ///
+    /// - Throws: `ChatMessageProblem` when `role` is missing or not a string, or `content` is not a string or `None`.
+    public init(_ object: JinjaObject) throws {
+        guard case let .string(role)? = object["role"] else { throw ChatMessageProblem("has no 'role' string") }
+        self.role = role
+        self.content = ""
+        var extra = JinjaObject()
+        for key in object.keys where key != "role" {
+            let value = object[key] ?? .none
+            if key == "content", case let .string(text) = value { content = text; continue }
+            if key == "content", value != .none { throw ChatMessageProblem("'content' is not a string or null") }
+            extra[key] = value
+        }
+        if object["content"] == nil { extra["content"] = JinjaValue.none }   // absent stays absent to the template
+        self.extra = extra
+    }
+
+    /// The object the template sees, tagged with `origin`, normalised as transformers 5 normalises messages before
+    /// rendering (`_normalize_chat_messages`, `_alias_reasoning_fields`): `role`, `content`, then ``extra``'s keys;
+    /// keys whose value is `None` dropped (so `"content": null` is undefined to the template); and when one of
+    /// `reasoning_content`, `thinking`, `reasoning` is set, `{"thinking": r, **message, "reasoning_content": r}`.
+    public func jinjaObject(origin: Int? = nil) -> JinjaObject {
+        var pairs: [(String, JinjaValue)] = [("role", .string(role)), ("content", .string(content))]
+        for key in extra.keys {
+            let value = extra[key] ?? .none
+            if let i = pairs.firstIndex(where: { $0.0 == key }) { pairs[i].1 = value } else { pairs.append((key, value)) }
+        }
+        pairs.removeAll { $0.1 == .none }
+        if let reasoning = ["reasoning_content", "thinking", "reasoning"].lazy
+            .compactMap({ key in pairs.first(where: { $0.0 == key })?.1 }).first {
+            var aliased: [(String, JinjaValue)] = [("thinking", reasoning)]
+            for (key, value) in pairs {
+                if let i = aliased.firstIndex(where: { $0.0 == key }) { aliased[i].1 = value } else { aliased.append((key, value)) }
+            }
+            if let i = aliased.firstIndex(where: { $0.0 == "reasoning_content" }) {
+                aliased[i].1 = reasoning
+            } else {
+                aliased.append(("reasoning_content", reasoning))
+            }
+            pairs = aliased
+        }
+        return JinjaObject(pairs, origin: origin)
+    }
 }
 
-/// A piece of a rendered conversation: template markup, a message's content, or the token that ends a turn.
-///
-/// Concatenating the `text` of `ChatTemplate.segments(messages:addGenerationPrompt:)` gives exactly
-/// `ChatTemplate.render(messages:addGenerationPrompt:)`.
-public struct ChatSegment: Sendable, Equatable {
-    /// What a segment is.
-    public enum Kind: Sendable, Equatable {
-        /// Role headers, BOS, separators, the generation prompt, a template's default system text.
-        case markup
-        /// The (possibly trimmed) content of the message at `messageIndex`.
-        case content(role: String)
-        /// The end-of-turn token of the message at `messageIndex` (`<|im_end|>`, `<|eot_id|>`).
-        case endOfTurn(role: String)
-    }
+/// Why a JSON object is not a chat message (the caller adds the file, line and message index).
+public struct ChatMessageProblem: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What is wrong, e.g. "has no 'role' string".
+    public var description: String
+    /// Creates a problem description.
+    public init(_ description: String) { self.description = description }
+}
 
+/// A piece of a rendered conversation: template markup, or the turn of one assistant message.
+///
+/// Concatenating the `text` of ``ChatTemplate/segments(_:addGenerationPrompt:context:)`` gives exactly
+/// ``ChatTemplate/render(_:addGenerationPrompt:context:)``.
+public struct ChatSegment: Sendable, Equatable {
     /// The rendered text.
     public var text: String
-    /// What the text is.
-    public var kind: Kind
-    /// The index in the input messages, for content and end-of-turn segments.
+    /// For an assistant turn, the index of its message; `nil` for markup (role headers, BOS, other messages, the
+    /// generation prompt, default system text).
+    ///
+    /// An assistant turn is what the template wrote for the message after the generation prompt's text: the
+    /// content and the end-of-turn text written with it (`…<|im_end|>\n` in ChatML, `…<|eot_id|>` in Llama-3).
     public var messageIndex: Int?
 
     /// Creates a segment.
-    public init(text: String, kind: Kind, messageIndex: Int? = nil) {
+    public init(text: String, messageIndex: Int? = nil) {
         self.text = text
-        self.kind = kind
         self.messageIndex = messageIndex
     }
 
-    /// True for the content of an assistant message.
-    public var isAssistantContent: Bool { kind == .content(role: "assistant") }
-
-    /// True for what supervised fine-tuning usually puts loss on: assistant content and the end-of-turn token
-    /// that follows it (so the model learns to stop).
-    public var isTrainable: Bool { kind == .content(role: "assistant") || kind == .endOfTurn(role: "assistant") }
+    /// True for an assistant turn: what supervised fine-tuning puts loss on (so the model learns to stop, too).
+    public var isTrainable: Bool { messageIndex != nil }
 }

@@ -1,79 +1,83 @@
-// Chat templates SwiftTune reproduces without running Jinja: ChatML (Qwen) and Llama-3. Each renders byte for
-// byte what transformers' `apply_chat_template(messages, tokenize=False)` renders with the model's own template
-// for plain system/user/assistant conversations (Tests/SwiftTuneCoreTests/Tokenizer checks this against
-// transformers' output). Tool calls, tool messages and multimodal content are not modelled.
+// Chat templates: the Jinja program a model folder carries (tokenizer_config.json's `chat_template`, or
+// chat_template.jinja), run by SwiftTune's Jinja interpreter the way transformers' `apply_chat_template` runs it.
+// Built-in templates (ChatML, Qwen2, Qwen2.5, Llama-3) are Jinja sources too; see ChatTemplate+BuiltIn.swift.
+
+import Foundation
 
 /// A chat template: how a list of messages becomes the prompt text the model was trained on.
 ///
-/// - ChatML (`.chatML`, `.qwen2`, `.qwen2_5`): `<|im_start|>{role}\n{content}<|im_end|>\n` per message;
-///   generation prompt `<|im_start|>assistant\n`. Content is not trimmed. Qwen's templates insert a default system
-///   message when the first message is not a system message: Qwen2.5's is "You are Qwen, created by Alibaba Cloud.
-///   You are a helpful assistant.", Qwen2's "You are a helpful assistant."; SwiftTune does the same (it renders it
-///   as markup, so it never carries loss), and also for an empty conversation (where the Jinja template raises).
-/// - Llama-3 (`.llama3`): `<|begin_of_text|>` before the first message, then
-///   `<|start_header_id|>{role}<|end_header_id|>\n\n{content}<|eot_id|>` with the content trimmed of leading and
-///   trailing whitespace (Jinja's `trim`, i.e. Python's `str.strip()`); generation prompt
-///   `<|start_header_id|>assistant<|end_header_id|>\n\n`. No default system message. Llama-3.1+ templates (with
-///   "Cutting Knowledge Date") are not recognised.
+/// Rendering equals transformers' `apply_chat_template(messages, tokenize=False, add_generation_prompt:, **kwargs)`
+/// byte for byte: the same Jinja environment (`trim_blocks`, `lstrip_blocks`, transformers' `tojson`,
+/// `raise_exception`, `strftime_now`, loop controls, `{% generation %}`) and the same variables (`messages`,
+/// `tools`, `documents`, `add_generation_prompt`, the tokenizer's special tokens, extra keyword arguments; see
+/// ``ChatContext``). Tests/SwiftTuneCoreTests/Fixtures/templates holds transformers' output for the real templates of
+/// Qwen2.5, Qwen3, Llama-3.1/3.2, SmolLM2, Mistral, Gemma, Phi-3.5 and DeepSeek-R1 distills.
 ///
 /// The rendered text already contains BOS where the template puts it, so encode it with
 /// `addSpecialTokens: false` (as transformers does when `apply_chat_template` tokenizes).
 ///
 /// ```swift
-/// let template = try ChatTemplate(named: "qwen2.5")
-/// let prompt = template.render(messages: [.user("Hi")], addGenerationPrompt: true)
-/// // "<|im_start|>system\nYou are Qwen, …<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+/// let template = try ChatTemplate(source: "{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}",
+///                                 name: "inline")
+/// let prompt = try template.render([.user("Hi")], addGenerationPrompt: false)   // "[user] Hi\n"
 /// ```
 public struct ChatTemplate: Sendable, Equatable {
-    /// The two template families SwiftTune renders.
-    public enum Format: String, Sendable, Equatable {
-        /// `<|im_start|>` / `<|im_end|>` (Qwen, many others).
-        case chatML
-        /// `<|start_header_id|>` / `<|end_header_id|>` / `<|eot_id|>` (Llama 3).
-        case llama3
-    }
+    /// Where the template came from: a built-in name (`"chatml"`, `"qwen2.5"`, …) or the file it was read from
+    /// (`…/chat_template.jinja`, `…/tokenizer_config.json`). Errors name it.
+    public let name: String
+    /// The Jinja source.
+    public let source: String
+    /// True for the templates SwiftTune ships (``builtIn``).
+    public let isBuiltIn: Bool
+    let program: JinjaTemplate
 
-    /// A short name (`"chatml"`, `"qwen2"`, `"qwen2.5"`, `"llama3"`, or `"detected-…"`).
-    public var name: String
-    /// The family.
-    public var format: Format
-    /// ChatML: the system message inserted when the conversation does not start with one.
-    public var defaultSystemMessage: String?
-    /// Llama-3: the text put before the first message (the tokenizer's `bos_token`).
-    public var bosToken: String
-    /// Llama-3: trim message content as the template's `| trim` does.
-    public var trimsContent: Bool
-
-    /// Creates a template description.
-    public init(name: String, format: Format, defaultSystemMessage: String? = nil, bosToken: String = "",
-                trimsContent: Bool = false) {
-        self.name = name
-        self.format = format
-        self.defaultSystemMessage = defaultSystemMessage
-        self.bosToken = bosToken
-        self.trimsContent = trimsContent
-    }
-
-    /// Plain ChatML with no default system message.
-    public static let chatML = ChatTemplate(name: "chatml", format: .chatML)
-    /// Qwen2-Instruct: ChatML with the default system message "You are a helpful assistant.".
-    public static let qwen2 = ChatTemplate(name: "qwen2", format: .chatML,
-                                           defaultSystemMessage: "You are a helpful assistant.")
-    /// Qwen2.5-Instruct: ChatML with Qwen2.5's default system message.
-    public static let qwen2_5 = ChatTemplate(
-        name: "qwen2.5", format: .chatML,
-        defaultSystemMessage: "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.")
-    /// Meta-Llama-3-Instruct.
-    public static let llama3 = ChatTemplate(name: "llama3", format: .llama3, bosToken: "<|begin_of_text|>",
-                                            trimsContent: true)
-
-    /// The templates `init(named:)` knows.
-    public static let builtIn: [ChatTemplate] = [.chatML, .qwen2, .qwen2_5, .llama3]
-
-    /// The built-in template with this name (case-insensitive; "qwen", "qwen2_5", "llama-3" are accepted too).
+    /// Compiles a Jinja chat template.
     ///
-    /// - Throws: `TokenizerError.unknownChatTemplate` listing the known names.
+    /// - Parameters:
+    ///   - source: the template text.
+    ///   - name: the file (or other origin) named in errors.
+    /// - Throws: ``JinjaError`` (syntax) naming `name` and the line.
+    public init(source: String, name: String) throws {
+        self.name = name
+        self.source = source
+        self.isBuiltIn = false
+        self.program = try JinjaTemplate(source: source, name: name)
+    }
+
+    /// A built-in template; its source is fixed and known to compile (the tests render every built-in).
+    init(builtIn name: String, source: String) {
+        self.name = name
+        self.source = source
+        self.isBuiltIn = true
+        do { self.program = try JinjaTemplate(source: source, name: "built-in template '\(name)'") } catch {
+            preconditionFailure("built-in chat template '\(name)' does not compile: \(error)")
+        }
+    }
+
+    /// Reads a Jinja template file (`chat_template.jinja`, or any `.jinja` a user points `--template` at).
+    ///
+    /// - Throws: `TokenizerError.cannotRead` naming the file, or ``JinjaError`` for a syntax error.
+    public init(contentsOf url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw TokenizerError.cannotRead(path: url.path, reason: error.localizedDescription)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw TokenizerError.cannotRead(path: url.path, reason: "not UTF-8 text")
+        }
+        try self.init(source: text, name: url.path)
+    }
+
+    /// A built-in template by name (case-insensitive; `"qwen"`, `"qwen2_5"`, `"llama-3"` are accepted too), or a
+    /// Jinja file when `name` is the path of one (it contains `/` or ends in `.jinja`).
+    ///
+    /// - Throws: `TokenizerError.unknownChatTemplate` listing the known names; for a path, what
+    ///   ``init(contentsOf:)`` throws.
     public init(named name: String) throws {
+        if name.contains("/") || name.hasSuffix(".jinja") {
+            try self.init(contentsOf: URL(fileURLWithPath: name))
+            return
+        }
         let key = name.lowercased().replacingOccurrences(of: "_", with: ".").replacingOccurrences(of: "-", with: "")
         let aliases = ["qwen": "qwen2.5", "qwen2.5": "qwen2.5", "chatml": "chatml", "qwen2": "qwen2",
                        "llama3": "llama3"]
@@ -83,51 +87,21 @@ public struct ChatTemplate: Sendable, Equatable {
         self = found
     }
 
-    /// The conversation as segments (markup, content, end-of-turn) whose texts concatenate to `render`.
-    public func segments(messages: [ChatMessage], addGenerationPrompt: Bool) -> [ChatSegment] {
-        var out: [ChatSegment] = []
-        func markup(_ s: String) {
-            guard !s.isEmpty else { return }
-            if let last = out.last, last.kind == .markup {
-                out[out.count - 1].text += s
-            } else {
-                out.append(ChatSegment(text: s, kind: .markup))
-            }
-        }
-        switch format {
-        case .chatML:
-            if let system = defaultSystemMessage, messages.first?.role != "system" {
-                markup("<|im_start|>system\n" + system + "<|im_end|>\n")
-            }
-            for (i, m) in messages.enumerated() {
-                markup("<|im_start|>" + m.role + "\n")
-                if !m.content.isEmpty { out.append(ChatSegment(text: m.content, kind: .content(role: m.role), messageIndex: i)) }
-                out.append(ChatSegment(text: "<|im_end|>", kind: .endOfTurn(role: m.role), messageIndex: i))
-                markup("\n")
-            }
-            if addGenerationPrompt { markup("<|im_start|>assistant\n") }
-        case .llama3:
-            for (i, m) in messages.enumerated() {
-                markup((i == 0 ? bosToken : "") + "<|start_header_id|>" + m.role + "<|end_header_id|>\n\n")
-                let content = trimsContent ? ChatTemplate.pythonStrip(m.content) : m.content
-                if !content.isEmpty { out.append(ChatSegment(text: content, kind: .content(role: m.role), messageIndex: i)) }
-                out.append(ChatSegment(text: "<|eot_id|>", kind: .endOfTurn(role: m.role), messageIndex: i))
-            }
-            if addGenerationPrompt { markup("<|start_header_id|>assistant<|end_header_id|>\n\n") }
-        }
-        return out
+    public static func == (a: ChatTemplate, b: ChatTemplate) -> Bool {
+        a.name == b.name && a.source == b.source
     }
 
     /// The prompt text transformers' `apply_chat_template(messages, tokenize=False, add_generation_prompt:)` gives.
-    public func render(messages: [ChatMessage], addGenerationPrompt: Bool) -> String {
-        segments(messages: messages, addGenerationPrompt: addGenerationPrompt).map(\.text).joined()
+    ///
+    /// - Throws: ``JinjaError`` naming this template's file and line (for example a `raise_exception` of the
+    ///   template: "Conversation roles must alternate user/assistant/user/assistant/...").
+    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = false,
+                       context: ChatContext = ChatContext()) throws -> String {
+        try program.render(context.variables(messages: messages, addGenerationPrompt: addGenerationPrompt))
     }
 
-    /// Python's `str.strip()` (what Jinja's `trim` filter calls), on Unicode scalars.
-    static func pythonStrip(_ s: String) -> String {
-        var scalars = Substring(s).unicodeScalars
-        while let f = scalars.first, f.isPythonWhitespace { scalars.removeFirst() }
-        while let l = scalars.last, l.isPythonWhitespace { scalars.removeLast() }
-        return String(scalars)
+    /// Renders and reports which bytes each message's loop iteration wrote (see ``segments(_:addGenerationPrompt:context:)``).
+    func renderTracked(_ messages: [ChatMessage], addGenerationPrompt: Bool, context: ChatContext) throws -> JinjaRendering {
+        try program.renderTracked(context.variables(messages: messages, addGenerationPrompt: addGenerationPrompt))
     }
 }

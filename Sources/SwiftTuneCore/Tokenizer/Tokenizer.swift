@@ -54,25 +54,62 @@ public final class Tokenizer: @unchecked Sendable {  // immutable after init; BP
     public let padTokenID: Int?
     /// The id of the unknown token (`unk_token` of the config, else of the model), if any.
     public let unkTokenID: Int?
+    /// The folder's default chat template, compiled (or the error compiling it), if the folder has one.
+    let folderTemplate: Result<ChatTemplate, Error>?
+    /// tokenizer_config.json's named templates (`chat_template` as a list), compiled.
+    let namedFolderTemplates: [String: Result<ChatTemplate, Error>]?
 
-    /// Loads `tokenizer.json` and, if present, `tokenizer_config.json` from a model directory.
+    /// Loads `tokenizer.json`, and if present `tokenizer_config.json` and `chat_template.jinja`, from a model
+    /// directory.
+    ///
+    /// The chat template is taken as transformers takes it: `chat_template.jinja` (what current transformers writes)
+    /// wins over tokenizer_config.json's `chat_template`.
     ///
     /// - Throws: `TokenizerError` naming the file and the component that could not be used.
     public convenience init(directory: URL) throws {
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
         let configURL = directory.appendingPathComponent("tokenizer_config.json")
+        let templateURL = directory.appendingPathComponent("chat_template.jinja")
         let config = FileManager.default.fileExists(atPath: configURL.path) ? try TokenizerConfig.load(from: configURL) : nil
-        try self.init(file: try TokenizerFile.load(from: tokenizerURL), config: config, path: tokenizerURL.path)
+        var template: ChatTemplateFile?
+        if FileManager.default.fileExists(atPath: templateURL.path) {
+            guard let data = FileManager.default.contents(atPath: templateURL.path) else {
+                throw TokenizerError.cannotRead(path: templateURL.path, reason: "cannot read the file")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw TokenizerError.cannotRead(path: templateURL.path, reason: "not UTF-8 text")
+            }
+            template = ChatTemplateFile(source: text, path: templateURL.path)
+        }
+        try self.init(file: try TokenizerFile.load(from: tokenizerURL), config: config, path: tokenizerURL.path,
+                      chatTemplateFile: template)
     }
 
     /// Builds a tokenizer from decoded files; `path` names the tokenizer.json in errors.
     ///
+    /// - Parameters:
+    ///   - chatTemplateFile: a `chat_template.jinja` read beside the files; it wins over `config.chatTemplate`.
     /// - Throws: `TokenizerError.unsupportedComponent` for a component type SwiftTune does not run,
     ///   `.invalidComponent` / `.unknownToken` for settings that cannot be used.
-    public init(file: TokenizerFile, config: TokenizerConfig?, path: String) throws {
+    public init(file: TokenizerFile, config: TokenizerConfig?, path: String,
+                chatTemplateFile: ChatTemplateFile? = nil) throws {
         self.file = file
         self.config = config ?? TokenizerConfig()
         self.path = path
+        let configPath = URL(fileURLWithPath: path).deletingLastPathComponent()
+            .appendingPathComponent("tokenizer_config.json").path
+        let compile = { (source: String, name: String) -> Result<ChatTemplate, Error> in
+            Result { try ChatTemplate(source: source, name: name) }
+        }
+        if let chatTemplateFile {
+            folderTemplate = compile(chatTemplateFile.source, chatTemplateFile.path)
+        } else if let source = config?.chatTemplate {
+            folderTemplate = compile(source, "\(configPath) (chat_template)")
+        } else {
+            folderTemplate = nil
+        }
+        let named = config?.namedChatTemplates ?? [:]
+        namedFolderTemplates = named.isEmpty ? nil : named.mapValues { compile($0, "\(configPath) (chat_template)") }
         model = try BPEModel(file.model, vocabulary: file.vocabulary, path: path)
         normalizer = try file.normalizer.map { try Normalizer($0, path: path) }
         preTokenizer = try file.preTokenizer.map { try PreTokenizer($0, path: path) }
@@ -197,4 +234,18 @@ public final class Tokenizer: @unchecked Sendable {  // immutable after init; BP
 
     /// Whether `id` is a special added token (one `decode(_:skipSpecialTokens: true)` drops).
     public func isSpecialToken(_ id: Int) -> Bool { specialIDs.contains(id) }
+}
+
+/// A chat template file read beside a tokenizer (`chat_template.jinja`).
+public struct ChatTemplateFile: Sendable, Equatable {
+    /// The Jinja source.
+    public var source: String
+    /// The file it was read from (named in errors).
+    public var path: String
+
+    /// Creates a template file description.
+    public init(source: String, path: String) {
+        self.source = source
+        self.path = path
+    }
 }

@@ -24,14 +24,15 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
     case unknownToken(path: String, token: String, context: String)
     /// `ChatTemplate(named:)` or `Tokenizer.chatTemplate(named:)` got a name it does not know.
     case unknownChatTemplate(name: String, known: [String])
-    /// The tokenizer's `chat_template` is not one SwiftTune recognises (it does not run Jinja).
-    case unrecognizedChatTemplate(path: String)
+    /// The folder has no chat template (no `chat_template` in tokenizer_config.json, no chat_template.jinja) and
+    /// its vocabulary fits no built-in one.
+    case missingChatTemplate(path: String)
 
     /// The file the error is about, when there is one.
     public var path: String? {
         switch self {
         case let .cannotRead(path, _), let .invalidJSON(path, _), let .unsupportedComponent(path, _, _),
-             let .invalidComponent(path, _, _), let .unknownToken(path, _, _), let .unrecognizedChatTemplate(path):
+             let .invalidComponent(path, _, _), let .unknownToken(path, _, _), let .missingChatTemplate(path):
             return path
         case .unknownChatTemplate:
             return nil
@@ -53,8 +54,9 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(path): \(context): token '\(token)' is not in the vocabulary"
         case let .unknownChatTemplate(name, known):
             return "unknown chat template '\(name)' (known: \(known.joined(separator: ", ")))"
-        case let .unrecognizedChatTemplate(path):
-            return "\(path): chat_template is not a ChatML or Llama-3 template SwiftTune recognises"
+        case let .missingChatTemplate(path):
+            return "\(path): the folder has no chat template (no chat_template in tokenizer_config.json, no chat_template.jinja); "
+                + "pass --template with one of \(ChatTemplate.builtIn.map(\.name).joined(separator: ", ")) or a .jinja file"
         }
     }
 }
