@@ -50,4 +50,23 @@ if "$bin" pt --model Defaults/model --dataset "$work/bad.jsonl" --output "$work/
     echo "a malformed dataset must fail" >&2; exit 1
 fi
 grep -q "bad.jsonl:2" "$work/err.txt"
+# A folder whose only chat template is chat_template.jinja (as current transformers saves it) trains and generates.
+mkdir "$work/jinja-model"
+cp Defaults/model/* "$work/jinja-model/"
+grep -v '"chat_template"' Defaults/model/tokenizer_config.json > "$work/jinja-model/tokenizer_config.json"
+printf '%s\n' "{%- for m in messages %}{{- '<|im_start|>' + m.role + '\\n' + m.content | trim + '<|im_end|>\\n' }}{%- endfor %}" \
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}" > "$work/jinja-model/chat_template.jinja"
+"$bin" sft "${common[@]}" --model "$work/jinja-model" --output "$work/jinja-lora" --max-steps 2 --lora-rank 4 --system "Translate."
+"$bin" infer --model "$work/jinja-model" --adapters "$work/jinja-lora" --dataset "$work/test.jsonl" --output "$work/jinja-out.jsonl" --max-new-tokens 4 --template-kwargs '{"unused": true}'
+test "$(wc -l < "$work/jinja-out.jsonl")" -eq 8
+# A template that raises is an error naming its file and line; bad --template-kwargs are refused up front.
+printf '%s\n' "{{ raise_exception('no system messages, please') }}" > "$work/raise.jinja"
+if "$bin" sft "${common[@]}" --output "$work/raise" --max-steps 1 --template "$work/raise.jinja" 2> "$work/err.txt"; then
+    echo "a raising template must fail" >&2; exit 1
+fi
+grep -q "raise.jinja:1: no system messages, please" "$work/err.txt"
+if "$bin" infer --model Defaults/model --dataset "$work/test.jsonl" --output "$work/x.jsonl" --template-kwargs '[1]' 2> "$work/err.txt"; then
+    echo "bad --template-kwargs must fail" >&2; exit 1
+fi
+grep -q "template-kwargs" "$work/err.txt"
 echo "cli smoke: ok"
