@@ -56,7 +56,7 @@ struct InferCommand: ParsableCommand {
             }
             Console.bar(min(start + batchSize, prompts.count), prompts.count, "rows")
         }
-        Console.status("\n")
+        Console.endBar()
         try writer.finish()
     }
 
