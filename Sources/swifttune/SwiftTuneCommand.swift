@@ -14,6 +14,7 @@ struct SwiftTuneCommand: ParsableCommand {
     /// Expands `--config FILE` into options, then translates ms-swift spellings (``ArgumentTranslation``), before
     /// parsing: a file can hold any option, in either spelling, and the command line overrides it.
     static func main() {
+        setvbuf(stdout, nil, _IOLBF, 0)   // lines in order with standard error's progress when both go to one log
         do {
             let arguments = try preprocess(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot(arguments)
