@@ -35,7 +35,10 @@ public struct DatasetSource: Sendable, Equatable, CustomStringConvertible {
     public var description: String { sample.map { "\(path)#\($0)" } ?? path }
 
     /// The rows to use, by index into the file's `count` rows (repeats allowed), as ms-swift's `sample_dataset`.
-    /// - Parameter shuffle: draw the remainder at random (`dataset_shuffle`), or take the first rows.
+    /// - Parameters:
+    ///   - count: the file's rows.
+    ///   - shuffle: draw the remainder at random (`dataset_shuffle`), or take the first rows.
+    ///   - randomState: the list's shared state, advanced by one permutation when the remainder is drawn.
     public func rowIndices(count: Int, shuffle: Bool, randomState: inout NumPyRandomState) -> [Int] {
         guard let n = sample, count > 0 else { return Array(0..<count) }
         var indices: [Int] = []
