@@ -23,7 +23,7 @@ import Foundation
 /// s.rate(at: 1)  // 5e-4
 /// s.rate(at: 2)  // 1e-3
 /// ```
-public struct LearningRateSchedule: Sendable, Equatable {
+public struct LearningRateSchedule: Codable, Sendable, Equatable {
     public var scheduler: LearningRateScheduler
     /// The optimizer's learning rate (`base_lr`, `optimizer.defaults["lr"]`).
     public var peak: Double

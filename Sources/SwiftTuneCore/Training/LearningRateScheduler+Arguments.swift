@@ -179,3 +179,23 @@ extension LearningRateScheduler {
         }
     }
 }
+
+extension LearningRateScheduler: Codable {
+    enum CodingKeys: String, CodingKey {
+        case name = "lr_scheduler_type", kwargs = "lr_scheduler_kwargs"
+    }
+
+    /// `{"lr_scheduler_type": "polynomial", "lr_scheduler_kwargs": {"lr_end": 1e-7, "power": 1}}`, as ms-swift and
+    /// transformers name the two arguments (``TrainingConfiguration`` writes the same two keys among its own).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let name = try c.decode(String.self, forKey: .name)
+        try self.init(name: name, kwargs: c.decodeIfPresent([String: Argument].self, forKey: .kwargs) ?? [:])
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(kwargs, forKey: .kwargs)
+    }
+}

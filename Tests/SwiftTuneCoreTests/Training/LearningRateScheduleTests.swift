@@ -77,6 +77,8 @@ struct LearningRateScheduleTests {
             c.lrScheduler = s
             let decoded = try JSONDecoder().decode(TrainingConfiguration.self, from: JSONEncoder().encode(c))
             #expect(decoded == c, "\(s)")
+            let alone = try JSONDecoder().decode(LearningRateScheduler.self, from: JSONEncoder().encode(s))
+            #expect(alone == s, "\(s)")
         }
         // A configuration written before schedules had arguments (a plain name) still decodes.
         let old = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(#"{"lr_scheduler_type": "linear"}"#.utf8))
