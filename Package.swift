@@ -65,5 +65,12 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        // The command line's parsing layer (ms-swift names, defaults) and short runs of `sft` on Defaults/.
+        .testTarget(
+            name: "SwiftTuneCLITests",
+            dependencies: ["swifttune", "SwiftTuneCore"],
+            path: "Tests/SwiftTuneCLITests",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
     ]
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end check of the command line on the embedded defaults (small step counts): sft with LoRA and with
-# QLoRA, resume, infer, eval, tokenize, export --merge-lora, export --quantize nf4 (and loading it), and that bad
+# QLoRA, ms-swift's spelling, resume, infer, eval, tokenize, export --merge-lora, export --quantize nf4 (and loading it), and that bad
 # input fails with a named error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,10 @@ test -f "$work/lora/adapter_config.json" && test -f "$work/lora/adapter_model.sa
 test -f "$work/lora/logging.jsonl" && test -f "$work/lora/loss.svg" && test -d "$work/lora/checkpoint-2"
 "$bin" sft "${common[@]}" --output "$work/lora" --max-steps 4 --save-steps 2 --lora-rank 4 --resume-from-checkpoint "$work/lora/checkpoint-2"
 "$bin" sft "${common[@]}" --output "$work/qlora" --max-steps 2 --tuner dora --quantize nf4 --lora-rank 4 --lorap-lr-ratio 16
+# ms-swift's spelling: snake_case names, --train_type lora --use_dora true, booleans as values, file#N sampling.
+"$bin" sft --model Defaults/model --dataset "$work/train.jsonl#12" "$work/test.jsonl" --output_dir "$work/ms" --train_type lora \
+    --use_dora true --lora_rank 4 --max_length 64 --per_device_train_batch_size 4 --max_steps 2 --packing false --threads 2
+test -f "$work/ms/adapter_config.json" && grep -q '"use_dora" : true' "$work/ms/adapter_config.json"
 "$bin" pt --model Defaults/model --dataset Defaults/data/corpus.jsonl --output "$work/sgd" --tuner full --max-length 64 --max-steps 2 --save-steps 1 --optimizer sgd --sgd-momentum 0.9 --sgd-nesterov --learning-rate 0.01
 printf '{"optimizer": "sgd", "sgd_momentum": 0.9, "sgd_nesterov": true, "learning_rate": 0.01}\n' > "$work/sgd.json"
 "$bin" pt --model Defaults/model --dataset Defaults/data/corpus.jsonl --output "$work/sgd" --tuner full --max-length 64 --max-steps 2 --save-steps 1 --config "$work/sgd.json" --resume-from-checkpoint "$work/sgd/checkpoint-1"

@@ -46,16 +46,17 @@ struct DemoCommand: ParsableCommand {
         configuration.weightDecay = 0
         configuration.seed = seed
         configuration.gradientCheckpointing = false
+        configuration.gradientAccumulationSteps = 1
         let trainer = try Trainer(model: network, samples: samples, configuration: configuration)
         let trainable = trainer.parameters.reduce(0) { $0 + $1.value.count }
         print("LoRA r=\(loraRank) on all linear layers: \(trainable) trainable parameters, \(samples.count) training pairs, \(steps) steps")
         network.setLoRATraining(true)
         trainer.willRunMicroBatch = { network.setLoRADropoutStep(UInt64($0)) }
         try trainer.train(onProgress: { p in
-            Console.training(p)
+            Console.training(p, logged: configuration.isLoggingStep(p.step, totalSteps: p.totalSteps) || p.validationLoss != nil)
             return .proceed
         })
-        Console.status("\n")
+        Console.endBar()
         network.setLoRATraining(false)
         let after = translate(network, tokenizer, prompts)
         report("after fine-tuning", after, references)

@@ -45,7 +45,7 @@ struct EvalCommand: ParsableCommand {
             Console.bar(i + 1, data.rows.count, "")
         }
         try writer.finish()
-        Console.status("\n")
+        Console.endBar()
         let mean = totalNLL / Double(max(totalTokens, 1))
         print(String(format: "scored tokens: %d  mean nll: %.6f  perplexity: %.4f", totalTokens, mean, Foundation.exp(mean)))
     }

@@ -13,7 +13,7 @@ struct ExportCommand: ParsableCommand {
             """)
 
     @OptionGroup var modelOptions: ModelOptions
-    @Flag(help: "Merge --adapters into the base weights.") var mergeLora = false
+    @Flag(inversion: .prefixedNo, exclusivity: .chooseLast, help: "Merge --adapters into the base weights.") var mergeLora = false
     @Option(help: "Output folder.") var output: String
 
     func validate() throws {

@@ -58,7 +58,7 @@ struct InferCommand: ParsableCommand {
             }
             Console.bar(min(start + batchSize, prompts.count), prompts.count, "rows")
         }
-        Console.status("\n")
+        Console.endBar()
         try writer.finish()
     }
 

@@ -25,9 +25,9 @@ enum ModelTransforms {
     }
 
     /// For `pt` / `sft`: make the right parameters trainable.
-    static func attachTuner(to model: CausalLanguageModel<Float>, options: TrainOptions) throws -> Tuner {
-        if options.tuner == "full" {
-            guard options.adapters == nil else { throw CommandError("--adapters continues an adapter run; it needs --tuner lora or dora") }
+    static func attachTuner(to model: CausalLanguageModel<Float>, options: TrainOptions, seed: UInt64) throws -> Tuner {
+        if options.isFull {
+            guard options.adapter == nil else { throw CommandError("--adapters continues an adapter run; it needs --tuner lora or dora") }
             guard !model.hasNF4Projections else {
                 throw CommandError("\(options.model) holds NF4-quantized projections, which full fine-tuning cannot update; "
                                    + "use --tuner lora or dora (QLoRA), or train a dense copy (swifttune export without --quantize)")
@@ -36,19 +36,15 @@ enum ModelTransforms {
             return .full
         }
         if options.quantize == "nf4" { model.quantizeNF4() }
-        if let adapters = options.adapters {
+        if let adapters = options.adapter {
             let url = URL(fileURLWithPath: adapters)
             let configuration = try PEFTAdapterFolder.readConfiguration(in: url)
             try model.loadLoRAAdapter(from: url, trainable: true)
             compactEmbeddings(model)
             return .adapter(configuration)
         }
-        let targets: LoRAConfiguration.TargetModules = options.targetModules == "all-linear" ? .allLinear
-            : .names(options.targetModules.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        let configuration = LoRAConfiguration(rank: options.loraRank, alpha: options.loraAlpha, dropout: options.loraDropout,
-                                              targetModules: targets, useRSLoRA: options.useRslora,
-                                              useDoRA: options.tuner == "dora", baseModelNameOrPath: options.model)
-        try model.applyLoRA(configuration, seed: options.seed)
+        let configuration = options.loraConfiguration
+        try model.applyLoRA(configuration, seed: seed)
         compactEmbeddings(model)
         return .adapter(configuration)
     }

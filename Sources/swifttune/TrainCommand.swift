@@ -3,93 +3,143 @@ import Foundation
 import SwiftTuneCore
 
 /// `swifttune pt` and `swifttune sft`: the same trainer, differing in which tokens carry loss.
+///
+/// Every option without a value on the command line takes its default from ``TrainingConfiguration`` (training)
+/// or ``LoRAConfiguration/trainingDefault`` (the adapter): ms-swift's defaults, in one place. Each option also
+/// answers to ms-swift's name (``MSSwiftOptions``).
 struct TrainOptions: ParsableArguments {
+    private static let d = TrainingConfiguration()
+    private static let lora = LoRAConfiguration.trainingDefault
+
     @Option(help: "A Hugging Face model folder.") var model: String
-    @Option(help: "Training JSONL.") var dataset: String
-    @Option(help: "Validation JSONL.") var valDataset: String?
+    @Option(parsing: .upToNextOption, help: "Training JSONL files (file.jsonl#N: a seeded sample of N rows, as ms-swift).")
+    var dataset: [String]
+    @Option(parsing: .upToNextOption, help: "Validation JSONL files (file.jsonl#N: the first N rows, as ms-swift).")
+    var valDataset: [String] = []
     @Option(help: "Output folder (a PEFT adapter folder for lora/dora, a model folder for full).") var output: String
     @Option(help: "JSON or flat YAML file with these options (command-line options win).") var config: String?
-    @Option(help: "lora, dora or full.") var tuner = "lora"
-    @Option(help: "LoRA rank r.") var loraRank = 8
-    @Option(help: "LoRA alpha (scale = alpha / r).") var loraAlpha = 32.0
-    @Option(help: "Dropout on the LoRA input.") var loraDropout = 0.05
-    @Flag(help: "rsLoRA scaling alpha / √r.") var useRslora = false
-    @Option(help: "Comma list of projections (q_proj,…) or all-linear.") var targetModules = "all-linear"
+    @Option(help: "lora, dora (= lora with --use-dora) or full (default lora).") var tuner: String?
+    @Option(help: "LoRA rank r (default \(lora.rank)).") var loraRank: Int?
+    @Option(help: "LoRA alpha; scale = alpha / r (default \(Int(lora.alpha))).") var loraAlpha: Double?
+    @Option(help: "Dropout on the LoRA input (default \(lora.dropout)).") var loraDropout: Double?
+    @Flag(inversion: .prefixedNo, exclusivity: .chooseLast, help: "rsLoRA scaling alpha / √r (default off).") var useRslora: Bool?
+    @Flag(inversion: .prefixedNo, exclusivity: .chooseLast, help: "DoRA: weight-decomposed LoRA (default off).") var useDora: Bool?
+    @Option(parsing: .upToNextOption, help: "Projections (q_proj k_proj …, or comma-separated) or all-linear (default).")
+    var targetModules: [String] = []
     @Option(help: "Quantize the frozen base: nf4 (QLoRA).") var quantize: String?
-    @Option(help: "Continue training this PEFT adapter folder.") var adapters: String?
-    @Option(help: "adamw or sgd.") var optimizer = "adamw"
-    @Option(help: "Peak learning rate.") var learningRate = 1e-4
-    @Option var weightDecay = 0.1
-    @Option var adamBeta1 = 0.9
-    @Option var adamBeta2 = 0.95
-    @Option var adamEpsilon = 1e-8
-    @Option(help: "SGD momentum μ.") var sgdMomentum = 0.0
-    @Flag(help: "Nesterov momentum for SGD.") var sgdNesterov = false
+    @Option(parsing: .upToNextOption, help: "Continue training this PEFT adapter folder.") var adapters: [String] = []
+    @Option(help: "adamw or sgd (default adamw).") var optimizer: String?
+    @Option(help: ArgumentHelp("Peak learning rate (default \(TrainingConfiguration.TunerType.lora.defaultLearningRate) for lora, "
+            + "\(TrainingConfiguration.TunerType.full.defaultLearningRate) for full).")) var learningRate: Double?
+    @Option(help: "Decoupled weight decay (default \(d.weightDecay)).") var weightDecay: Double?
+    @Option(help: "AdamW β₁ (default \(d.adamBeta1)).") var adamBeta1: Double?
+    @Option(help: "AdamW β₂ (default \(d.adamBeta2)).") var adamBeta2: Double?
+    @Option(help: "AdamW ε (default \(d.adamEpsilon)).") var adamEpsilon: Double?
+    @Option(help: "SGD momentum μ (default 0).") var sgdMomentum: Double?
+    @Flag(inversion: .prefixedNo, exclusivity: .chooseLast, help: "Nesterov momentum for SGD.") var sgdNesterov: Bool?
     @Option(help: "LoRA+: lora_B and 1-D tensors learn at learning-rate × this ratio.") var lorapLrRatio: Double?
-    @Option(help: "Global gradient-norm clipping (0 = off).") var maxGradNorm = 1.0
-    @Option(help: "constant, linear or cosine.") var lrScheduler = "cosine"
-    @Option var warmupSteps = 0
-    @Option var warmupRatio = 0.05
-    @Option var numTrainEpochs = 1.0
+    @Option(help: "Global gradient-norm clipping, 0 = off (default \(Int(d.maxGradNorm))).") var maxGradNorm: Double?
+    @OptionGroup var schedule: ScheduleOptions
+    @Option(help: "Warmup optimizer steps; wins over --warmup-ratio (default 0).") var warmupSteps: Int?
+    @Option(help: "Warmup as a fraction of the steps, ceil(ratio × steps) (default \(d.warmupRatio)).") var warmupRatio: Double?
+    @Option(help: "Epochs (default \(Int(d.numTrainEpochs))).") var numTrainEpochs: Double?
     @Option(help: "Stop after this many optimizer steps (cycles the data).") var maxSteps: Int?
-    @Option var batchSize = 1
-    @Option var gradientAccumulationSteps = 1
-    @Option var maxLength = 2048
-    @Option(help: "delete, left or right.") var truncationStrategy = "delete"
-    @Flag(help: "Pack samples into rows of --max-length.") var packing = false
-    @Option(help: "Shuffle the data (true/false).") var shuffle = true
-    @Option var seed: UInt64 = 42
-    @Option(help: "Checkpoint every N steps (0 = at the end only).") var saveSteps = 0
-    @Option(help: "Validation every N steps (0 = at the end only).") var evalSteps = 0
-    @Option(help: "Recompute activations in backward (true/false).") var gradientCheckpointing = true
+    @Option(help: "Samples per micro-batch (default \(d.batchSize)).") var batchSize: Int?
+    @Option(help: "Micro-batches per step (default ceil(16 / batch size), as ms-swift).") var gradientAccumulationSteps: Int?
+    @Option(help: "Longest sample in tokens (default the model's max_position_embeddings).") var maxLength: Int?
+    @Option(help: "delete, left or right (default delete).") var truncationStrategy: String?
+    @Flag(inversion: .prefixedNo, exclusivity: .chooseLast, help: "Pack samples into rows of --max-length (default off).") var packing: Bool?
+    @Flag(inversion: .prefixedNo, exclusivity: .chooseLast, help: "Shuffle the data (default on).") var shuffle: Bool?
+    @Option(help: "Seed of shuffling, sampling and adapter initialisation (default \(d.seed)).") var seed: UInt64?
+    @Option(help: "Checkpoint every N steps, 0 = at the end only (default \(d.saveSteps)).") var saveSteps: Int?
+    @Option(help: "Validation every N steps, 0 = at the end only (default: --save-steps).") var evalSteps: Int?
+    @Option(help: "Progress line and logging.jsonl record every N steps (default \(d.loggingSteps)).") var loggingSteps: Int?
+    @Flag(inversion: .prefixedNo, exclusivity: .chooseLast, help: "Recompute activations in backward (default on).")
+    var gradientCheckpointing: Bool?
     @Option var resumeFromCheckpoint: String?
-    @Flag(help: "Skip malformed dataset rows (reported) instead of stopping.") var skipBadRows = false
+    @Flag(inversion: .prefixedNo, exclusivity: .chooseLast, help: "Skip malformed dataset rows (reported) instead of stopping.")
+    var skipBadRows: Bool?
     @Option(help: "Kernel threads (default: all cores).") var threads: Int?
     @OptionGroup var templateOptions: TemplateOptions
 
+    /// `lora` or `full` (DoRA is LoRA with ``useDoRA``).
+    var tunerType: TrainingConfiguration.TunerType { tuner == "full" ? .full : .lora }
+    var isFull: Bool { tunerType == .full }
+    var useDoRA: Bool { tuner == "dora" || useDora == true }
+    var adapter: String? { adapters.first }
+
     func validate() throws {
-        guard ["lora", "dora", "full"].contains(tuner) else { throw ValidationError("--tuner must be lora, dora or full") }
-        guard ["adamw", "sgd"].contains(optimizer) else { throw ValidationError("--optimizer must be adamw or sgd") }
-        guard LearningRateSchedule.Kind(rawValue: lrScheduler) != nil else { throw ValidationError("--lr-scheduler must be constant, linear or cosine") }
-        guard TruncationStrategy(rawValue: truncationStrategy) != nil else { throw ValidationError("--truncation-strategy must be delete, left or right") }
-        if sgdNesterov && sgdMomentum <= 0 { throw ValidationError("--sgd-nesterov needs --sgd-momentum > 0") }
-        if let r = lorapLrRatio, !(r > 0) { throw ValidationError("--lorap-lr-ratio must be positive") }
-        if lorapLrRatio != nil && tuner == "full" { throw ValidationError("--lorap-lr-ratio needs --tuner lora or dora") }
-        if let quantize, quantize != "nf4" { throw ValidationError("--quantize supports nf4") }
-        if quantize != nil && tuner == "full" { throw ValidationError("--quantize nf4 needs --tuner lora or dora (the base is frozen)") }
-        guard batchSize > 0, gradientAccumulationSteps > 0, maxLength > 1, loraRank > 0 else {
-            throw ValidationError("--batch-size, --gradient-accumulation-steps, --lora-rank must be positive and --max-length > 1")
+        if let tuner, !["lora", "dora", "full"].contains(tuner) { throw ValidationError("--tuner must be lora, dora or full") }
+        if let optimizer, !["adamw", "sgd"].contains(optimizer) { throw ValidationError("--optimizer must be adamw or sgd") }
+        if let truncationStrategy, TruncationStrategy(rawValue: truncationStrategy) == nil {
+            throw ValidationError("--truncation-strategy must be delete, left or right")
         }
+        if dataset.isEmpty { throw ValidationError("--dataset needs at least one file") }
+        if adapters.count > 1 { throw ValidationError("--adapters: SwiftTune continues one adapter, not \(adapters.count)") }
+        if sgdNesterov == true && !((sgdMomentum ?? 0) > 0) { throw ValidationError("--sgd-nesterov needs --sgd-momentum > 0") }
+        if let r = lorapLrRatio, !(r > 0) { throw ValidationError("--lorap-lr-ratio must be positive") }
+        if lorapLrRatio != nil && isFull { throw ValidationError("--lorap-lr-ratio needs --tuner lora or dora") }
+        if useDora == true && isFull { throw ValidationError("--use-dora needs --tuner lora") }
+        if let quantize, quantize != "nf4" { throw ValidationError("--quantize supports nf4") }
+        if quantize != nil && isFull { throw ValidationError("--quantize nf4 needs --tuner lora or dora (the base is frozen)") }
+        for (name, value) in [("--batch-size", batchSize), ("--gradient-accumulation-steps", gradientAccumulationSteps),
+                              ("--lora-rank", loraRank), ("--max-steps", maxSteps)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be positive, not \(value)") }
+        }
+        if let maxLength, maxLength < 2 { throw ValidationError("--max-length must be > 1") }
+        for (name, value) in [("--save-steps", saveSteps), ("--eval-steps", evalSteps), ("--logging-steps", loggingSteps),
+                              ("--warmup-steps", warmupSteps)] {
+            if let value, value < 0 { throw ValidationError("\(name) must be ≥ 0, not \(value)") }
+        }
+        _ = try trainingConfiguration()
     }
 
-    var trainingConfiguration: TrainingConfiguration {
-        var c = TrainingConfiguration()
-        c.optimizer = TrainingConfiguration.OptimizerKind(rawValue: optimizer)!
+    /// The run's configuration: ``TrainingConfiguration``'s defaults overridden by the options given.
+    func trainingConfiguration() throws -> TrainingConfiguration {
+        var c = TrainingConfiguration(tuner: tunerType)
+        func set<T>(_ path: WritableKeyPath<TrainingConfiguration, T>, _ value: T?) { if let value { c[keyPath: path] = value } }
+        set(\.optimizer, optimizer.flatMap(TrainingConfiguration.OptimizerKind.init(rawValue:)))
         c.learningRate = learningRate
-        c.weightDecay = weightDecay
-        c.adamBeta1 = adamBeta1
-        c.adamBeta2 = adamBeta2
-        c.adamEpsilon = adamEpsilon
-        c.sgdMomentum = sgdMomentum
-        c.sgdNesterov = sgdNesterov
+        set(\.weightDecay, weightDecay)
+        set(\.adamBeta1, adamBeta1)
+        set(\.adamBeta2, adamBeta2)
+        set(\.adamEpsilon, adamEpsilon)
+        set(\.sgdMomentum, sgdMomentum)
+        set(\.sgdNesterov, sgdNesterov)
         c.loraPlusRatio = lorapLrRatio
-        c.maxGradNorm = maxGradNorm
-        c.lrScheduler = LearningRateSchedule.Kind(rawValue: lrScheduler)!
-        c.warmupSteps = warmupSteps
-        c.warmupRatio = warmupRatio
-        c.numTrainEpochs = numTrainEpochs
+        set(\.maxGradNorm, maxGradNorm)
+        if let scheduler = try schedule.scheduler() { c.lrScheduler = scheduler }
+        set(\.warmupSteps, warmupSteps)
+        set(\.warmupRatio, warmupRatio)
+        set(\.numTrainEpochs, numTrainEpochs)
         c.maxSteps = maxSteps
-        c.batchSize = batchSize
+        set(\.batchSize, batchSize)
         c.gradientAccumulationSteps = gradientAccumulationSteps
         c.maxLength = maxLength
-        c.truncationStrategy = TruncationStrategy(rawValue: truncationStrategy)!
-        c.packing = packing
-        c.shuffle = shuffle
-        c.seed = seed
-        c.saveSteps = saveSteps
+        set(\.truncationStrategy, truncationStrategy.flatMap(TruncationStrategy.init(rawValue:)))
+        set(\.packing, packing)
+        set(\.shuffle, shuffle)
+        set(\.seed, seed)
+        set(\.saveSteps, saveSteps)
         c.evalSteps = evalSteps
-        c.gradientCheckpointing = gradientCheckpointing
+        set(\.loggingSteps, loggingSteps)
+        set(\.gradientCheckpointing, gradientCheckpointing)
+        do { try c.validate() } catch { throw ValidationError("\(error)") }
         return c
+    }
+
+    /// The adapter to train: ``LoRAConfiguration/trainingDefault`` overridden by the options given.
+    var loraConfiguration: LoRAConfiguration {
+        var l = LoRAConfiguration.trainingDefault
+        if let loraRank { l.rank = loraRank }
+        if let loraAlpha { l.alpha = loraAlpha }
+        if let loraDropout { l.dropout = loraDropout }
+        if let useRslora { l.useRSLoRA = useRslora }
+        l.useDoRA = useDoRA
+        let names = targetModules.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+        if !names.isEmpty && names != ["all-linear"] { l.targetModules = .names(names) }
+        l.baseModelNameOrPath = model
+        return l
     }
 }
 

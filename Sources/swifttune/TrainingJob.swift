@@ -7,53 +7,63 @@ import Glibc
 /// Set by the SIGINT handler; the training loop checks it after every step.
 nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
 
-/// Runs `pt` / `sft`: load, attach the tuner, encode data, train with a progress bar, save.
+/// Runs `pt` / `sft`: load, attach the tuner, encode data, train with progress on standard error and a
+/// `logging.jsonl` record per logged step, save.
 struct TrainingJob {
     let options: TrainOptions
     let scope: LossScope
 
     func run() throws {
         if let threads = options.threads { Runtime.threadCount = threads }
+        let configuration = try options.trainingConfiguration()
         let modelURL = URL(fileURLWithPath: options.model)
         let outputURL = URL(fileURLWithPath: options.output)
         let tokenizer = try Tokenizer(directory: modelURL)
         let folder = try ModelFolder(modelURL)
         // QLoRA: quantize each layer as it is read, so the float32 projections never exist all at once.
-        let model = try folder.load(Float.self, quantizingProjectionsToNF4: options.quantize == "nf4" && options.tuner != "full")
-        let tuner = try ModelTransforms.attachTuner(to: model, options: options)
-        let encoder = try options.templateOptions.encoder(
-            tokenizer: tokenizer, scope: scope, maxLength: options.maxLength,
-            truncation: TruncationStrategy(rawValue: options.truncationStrategy) ?? .delete)
-        let train = try encode(options.dataset, encoder)
-        let validation = try options.valDataset.map { try encode($0, encoder) } ?? []
-        let configuration = options.trainingConfiguration
+        let model = try folder.load(Float.self, quantizingProjectionsToNF4: options.quantize == "nf4" && !options.isFull)
+        let tuner = try ModelTransforms.attachTuner(to: model, options: options, seed: configuration.seed)
+        let maxLength = configuration.effectiveMaxLength(modelMaxPositions: model.configuration.maxPositions)
+        let encoder = try options.templateOptions.encoder(tokenizer: tokenizer, scope: scope, maxLength: maxLength,
+                                                          truncation: configuration.truncationStrategy)
+        let train = try encode(options.dataset, encoder, validation: false, configuration: configuration)
+        let validation = try encode(options.valDataset, encoder, validation: true, configuration: configuration)
         let trainer = try Trainer(model: model, samples: train, validationSamples: validation, configuration: configuration)
         ModelTransforms.prepareTraining(model, trainer: trainer)
         let trainable = trainer.parameters.reduce(0) { $0 + $1.value.count }
+        let tunerName = options.isFull ? "full" : options.useDoRA ? "dora" : "lora"
         print("model \(folder.configuration.architecture.rawValue): \(model.parameterCount) parameters, "
-              + "\(trainable) trainable (\(options.tuner)\(model.hasNF4Projections ? " over nf4" : "")); "
-              + "\(train.count) samples → \(trainer.totalSteps) steps; \(Runtime.threadCount) threads")
+              + "\(trainable) trainable (\(tunerName)\(model.hasNF4Projections ? " over nf4" : "")); "
+              + "\(train.count) samples → \(trainer.totalSteps) steps of \(configuration.batchSize) × \(trainer.accumulationSteps); "
+              + String(format: "lr %.2e %@", trainer.schedule.peak, configuration.lrScheduler.name)
+              + " (\(trainer.schedule.warmupSteps) warmup); \(Runtime.threadCount) threads")
         if let checkpoint = options.resumeFromCheckpoint {
             try trainer.resume(from: URL(fileURLWithPath: checkpoint))
             print("resumed at step \(trainer.step) from \(checkpoint)")
         }
         try FileManager.default.createDirectory(at: outputURL, withIntermediateDirectories: true)
         signal(SIGINT) { _ in interruptRequested = 1 }
-        var log = JSONLWriter(path: outputURL.appendingPathComponent("logging.jsonl").path)
+        let log = try TrainingLog(url: outputURL.appendingPathComponent("logging.jsonl"), resumedStep: trainer.step)
         let initialValidation = trainer.validationLoss()
         if let initialValidation { print(String(format: "validation loss before training: %.4f", initialValidation)) }
+        var logError: Error?
         try trainer.train(onProgress: { p in
-            try? log.append(["step": p.step, "loss": p.loss, "learning_rate": p.learningRate, "grad_norm": p.gradientNorm,
-                             "epoch": p.epoch, "tokens_per_second": p.tokensPerSecond, "elapsed_seconds": p.elapsedSeconds,
-                             "memory_mb": p.residentMemoryMB, "val_loss": p.validationLoss as Any? ?? NSNull()])
-            try? log.finish()
-            Console.training(p)
-            return interruptRequested != 0 ? .stop : .proceed
+            let logged = configuration.isLoggingStep(p.step, totalSteps: p.totalSteps) || p.validationLoss != nil
+            if logged && logError == nil {
+                do {
+                    try log.append(["step": p.step, "loss": p.loss, "learning_rate": p.learningRate, "grad_norm": p.gradientNorm,
+                                    "epoch": p.epoch, "tokens_per_second": p.tokensPerSecond, "elapsed_seconds": p.elapsedSeconds,
+                                    "memory_mb": p.residentMemoryMB, "val_loss": p.validationLoss as Any? ?? NSNull()])
+                } catch { logError = error }
+            }
+            Console.training(p, logged: logged)
+            return interruptRequested != 0 || logError != nil ? .stop : .proceed
         }, onCheckpoint: { t in
             let url = outputURL.appendingPathComponent("checkpoint-\(t.step)")
             try t.saveCheckpoint(to: url)
         })
-        Console.status("\n")
+        Console.endBar()
+        if let logError { throw logError }
         if interruptRequested != 0 {
             print("interrupted: checkpoint saved at \(outputURL.appendingPathComponent("checkpoint-\(trainer.step)").path)")
             return
@@ -63,29 +73,57 @@ struct TrainingJob {
         if let last = trainer.history.last?.validationLoss {
             print(String(format: "validation loss after training: %.4f", last))
         }
-        print("saved \(options.tuner == "full" ? "model" : "adapter") to \(outputURL.path)")
+        print("saved \(options.isFull ? "model" : "adapter") to \(outputURL.path)")
     }
 
-    func encode(_ path: String, _ encoder: SampleEncoder) throws -> [Sample] {
-        let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: path), skipBadRows: options.skipBadRows)
-        for problem in data.skipped { Console.status("skipped \(problem)\n") }
+    /// Reads, samples and encodes a `--dataset` / `--val-dataset` list: files in order, each `file#N` sampled as
+    /// ms-swift samples it (``DatasetSource``; one NumPy random state seeded with `--seed` per list).
+    func encode(_ specifications: [String], _ encoder: SampleEncoder, validation: Bool,
+                configuration: TrainingConfiguration) throws -> [Sample] {
         var samples: [Sample] = []
-        var dropped = 0, fromPrefixes = 0
-        for entry in data.rows {
-            do {
-                let encoded = try encoder.encodeWithDetails(entry.row)
-                if encoded.labelsFromPrefixes { fromPrefixes += 1 }
-                if let s = encoded.sample { samples.append(s) } else { dropped += 1 }
-            } catch {
-                throw CommandError("\(path):\(entry.line): \(error)")
+        var randomState: NumPyRandomState?
+        for text in specifications {
+            let source: DatasetSource
+            do { source = try DatasetSource(parsing: text) } catch { throw CommandError("\(validation ? "--val-dataset" : "--dataset") \(error)") }
+            let path = source.path
+            let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: path), skipBadRows: options.skipBadRows == true)
+            for problem in data.skipped { Console.status("skipped \(problem)\n") }
+            var indices = Array(data.rows.indices)
+            if let n = source.sample {
+                if validation {
+                    // ms-swift loads --val_dataset with split_dataset_ratio 1 and val_dataset_shuffle false: the
+                    // first N rows, and no more rows than the file has.
+                    guard n <= data.rows.count else {
+                        throw CommandError("--val-dataset \(DatasetSourceError.validationSampleTooLarge(text, rows: data.rows.count))")
+                    }
+                    indices = Array(0..<n)
+                } else {
+                    guard configuration.seed <= UInt64(UInt32.max) else {
+                        throw CommandError("--dataset \(text): sampling needs --seed below 2^32 (NumPy's RandomState), not \(configuration.seed)")
+                    }
+                    if randomState == nil { randomState = NumPyRandomState(seed: UInt32(configuration.seed)) }
+                    indices = source.rowIndices(count: data.rows.count, shuffle: configuration.shuffle, randomState: &randomState!)
+                }
             }
-        }
-        if fromPrefixes > 0 {
-            Console.status("\(path): in \(fromPrefixes) rows the chat template's pieces tokenize differently from the whole "
-                           + "text; their assistant labels come from tokenizing prefixes of the text\n")
-        }
-        if dropped > 0 || !data.skipped.isEmpty {
-            Console.status("\(path): \(samples.count) samples, \(dropped) dropped (too long or nothing scored), \(data.skipped.count) malformed rows skipped\n")
+            var dropped = 0, count = 0, fromPrefixes = 0
+            for index in indices {
+                let entry = data.rows[index]
+                do {
+                    let encoded = try encoder.encodeWithDetails(entry.row)
+                    if encoded.labelsFromPrefixes { fromPrefixes += 1 }
+                    if let s = encoded.sample { samples.append(s); count += 1 } else { dropped += 1 }
+                } catch {
+                    throw CommandError("\(path):\(entry.line): \(error)")
+                }
+            }
+            if fromPrefixes > 0 {
+                Console.status("\(path): in \(fromPrefixes) rows the chat template's pieces tokenize differently from the "
+                               + "whole text; their assistant labels come from tokenizing prefixes of the text\n")
+            }
+            if dropped > 0 || !data.skipped.isEmpty || source.sample != nil {
+                Console.status("\(text): \(count) samples\(source.sample != nil ? " of \(data.rows.count) rows" : ""), "
+                               + "\(dropped) dropped (too long or nothing scored), \(data.skipped.count) malformed rows skipped\n")
+            }
         }
         return samples
     }

@@ -156,6 +156,11 @@ public struct LoRAConfiguration: Codable, Sendable, Equatable {
         revision = nil
     }
 
+    /// The adapter `swifttune sft` trains when no option says otherwise: ms-swift's LoRA defaults, which differ from
+    /// PEFT's (`swift/arguments/tuner_args.py`: `lora_rank: int = 8`, `lora_alpha: int = 32`,
+    /// `lora_dropout: float = 0.05`, `target_modules = ['all-linear']`, `use_rslora = False`, `use_dora = False`).
+    public static let trainingDefault = LoRAConfiguration(rank: 8, alpha: 32, dropout: 0.05, targetModules: .allLinear)
+
     /// The factor on B·A: α / r, or α / √r with rsLoRA.
     public var scale: Double { useRSLoRA ? alpha / Double(rank).squareRoot() : alpha / Double(rank) }
 

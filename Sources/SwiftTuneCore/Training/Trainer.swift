@@ -28,7 +28,12 @@ public final class Trainer {
 
     let units: [[Sample]]
     let validation: [Batch]
-    let schedule: LearningRateSchedule
+    /// The learning rate per step (transformers' `get_scheduler` for the configured scheduler).
+    public let schedule: LearningRateSchedule
+    /// Micro-batches per optimizer step (``TrainingConfiguration/effectiveGradientAccumulationSteps``).
+    public let accumulationSteps: Int
+    /// The sample length limit and packed row length (``TrainingConfiguration/effectiveMaxLength(modelMaxPositions:)``).
+    public let maxLength: Int
     let adamw: AdamW<Float>?
     let sgd: SGD<Float>?
     var microBatchesPerEpoch: Int { max(1, (units.count + configuration.batchSize - 1) / configuration.batchSize) }
@@ -55,27 +60,31 @@ public final class Trainer {
         parameterGroups = ParameterGroup.standard(parameters, weightDecay: configuration.weightDecay,
                                                   loraPlusRatio: configuration.loraPlusRatio)
         model.gradientCheckpointing = configuration.gradientCheckpointing
+        maxLength = configuration.effectiveMaxLength(modelMaxPositions: model.configuration.maxPositions)
         units = configuration.packing
-            ? Packing.bestFitDecreasing(samples, capacity: configuration.maxLength)
+            ? Packing.bestFitDecreasing(samples, capacity: maxLength)
             : samples.map { [$0] }
         validation = stride(from: 0, to: validationSamples.count, by: max(1, configuration.batchSize)).map {
             Batch.padded(Array(validationSamples[$0..<min($0 + configuration.batchSize, validationSamples.count)]))
         }
         let perEpoch = max(1, (units.count + configuration.batchSize - 1) / configuration.batchSize)
-        let stepsPerEpoch = Double(perEpoch) / Double(configuration.gradientAccumulationSteps)
+        accumulationSteps = configuration.effectiveGradientAccumulationSteps
+        let stepsPerEpoch = Double(perEpoch) / Double(accumulationSteps)
         totalSteps = configuration.maxSteps ?? max(1, Int((stepsPerEpoch * configuration.numTrainEpochs).rounded(.up)))
-        let warmup = configuration.warmupSteps > 0 ? configuration.warmupSteps
-            : Int((configuration.warmupRatio * Double(totalSteps)).rounded(.up))
-        schedule = LearningRateSchedule(kind: configuration.lrScheduler, peak: configuration.learningRate,
-                                        warmupSteps: warmup, totalSteps: totalSteps)
+        let peak = configuration.effectiveLearningRate
+        schedule = LearningRateSchedule(scheduler: configuration.lrScheduler, peak: peak,
+                                        warmupSteps: configuration.warmupSteps(totalSteps: totalSteps), totalSteps: totalSteps)
+        if case .polynomial = configuration.lrScheduler, schedule.warmupSteps >= totalSteps {
+            throw TrainingError.invalidConfiguration("polynomial decay needs more steps (\(totalSteps)) than warmup steps (\(schedule.warmupSteps))")
+        }
         switch configuration.optimizer {
         case .adamw:
-            adamw = AdamW(learningRate: configuration.learningRate, beta1: configuration.adamBeta1,
+            adamw = AdamW(learningRate: peak, beta1: configuration.adamBeta1,
                           beta2: configuration.adamBeta2, epsilon: configuration.adamEpsilon,
                           weightDecay: configuration.weightDecay)
             sgd = nil
         case .sgd:
-            sgd = SGD(learningRate: configuration.learningRate, momentum: configuration.sgdMomentum,
+            sgd = SGD(learningRate: peak, momentum: configuration.sgdMomentum,
                       nesterov: configuration.sgdNesterov, weightDecay: configuration.weightDecay)
             adamw = nil
         }
@@ -107,7 +116,7 @@ public final class Trainer {
     /// One optimizer step; returns its progress record.
     @discardableResult
     public func trainStep(startTime: Date = Date(), tokensSoFar: inout Int) -> TrainingProgress {
-        let batches = (0..<configuration.gradientAccumulationSteps).map { microBatch(microBatchIndex + $0) }
+        let batches = (0..<accumulationSteps).map { microBatch(microBatchIndex + $0) }
         let scored = Double(max(1, batches.reduce(0) { $0 + $1.scoredTokenCount }))
         var loss = 0.0
         for (offset, batch) in batches.enumerated() {
@@ -158,7 +167,8 @@ public final class Trainer {
         var tokens = 0
         while step < totalSteps {
             var progress = trainStep(startTime: start, tokensSoFar: &tokens)
-            if configuration.evalSteps > 0 && step % configuration.evalSteps == 0 || step == totalSteps {
+            let evalSteps = configuration.effectiveEvalSteps
+            if evalSteps > 0 && step % evalSteps == 0 || step == totalSteps {
                 progress.validationLoss = validationLoss()
                 history[history.count - 1] = progress
             }

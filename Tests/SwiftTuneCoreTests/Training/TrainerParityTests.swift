@@ -34,6 +34,7 @@ struct TrainerParityTests {
         c.maxGradNorm = 0
         c.lrScheduler = .constant
         c.batchSize = 2
+        c.gradientAccumulationSteps = 1
         c.maxSteps = data.losses.count
         c.shuffle = false
         if name.hasPrefix("doraplus") { c.loraPlusRatio = 4 }

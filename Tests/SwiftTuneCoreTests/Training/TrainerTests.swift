@@ -59,7 +59,7 @@ struct TrainerTests {
         c.gradientAccumulationSteps = 2
         c.maxSteps = 6
         c.warmupSteps = 2
-        c.lrScheduler = .cosine
+        c.lrScheduler = .cosine()
         c.packing = true
         c.maxLength = 32
         c.gradientCheckpointing = true
@@ -132,10 +132,10 @@ struct TrainerTests {
     }
 
     @Test func schedules() {
-        let cosine = LearningRateSchedule(kind: .cosine, peak: 1, warmupSteps: 2, totalSteps: 10)
+        let cosine = LearningRateSchedule(scheduler: .cosine(), peak: 1, warmupSteps: 2, totalSteps: 10)
         #expect(cosine.rate(at: 0) == 0 && cosine.rate(at: 1) == 0.5 && cosine.rate(at: 2) == 1)
         #expect(Swift.abs(cosine.rate(at: 6) - 0.5) < 1e-12)
-        let linear = LearningRateSchedule(kind: .linear, peak: 1, warmupSteps: 0, totalSteps: 4)
+        let linear = LearningRateSchedule(scheduler: .linear, peak: 1, warmupSteps: 0, totalSteps: 4)
         #expect([0, 1, 2, 3].map(linear.rate) == [1, 0.75, 0.5, 0.25])
     }
 }
