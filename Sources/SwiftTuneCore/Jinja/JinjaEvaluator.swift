@@ -165,10 +165,9 @@ final class JinjaEvaluator {
                 return try evaluate(filter, in: testScope).isTruthy
             }
         }
-        guard !items.isEmpty else {
-            _ = try execute(node.otherwise, in: JinjaScope(parent: scope))
-            return
-        }
+        // Jinja2 runs the `else` block unless some iteration reached the end of its body (`break` and
+        // `continue` skip the flag it clears there).
+        var completedIteration = false
         let loop = JinjaLoop(items: items)
         let loopValue = JinjaValue.opaque(JinjaOpaque(.loop(loop)))
         for (i, item) in items.enumerated() {
@@ -192,8 +191,10 @@ final class JinjaEvaluator {
             if let slot, output.utf8.count > start {
                 iterationSlots[slot] = JinjaIteration(origin: origin, range: start..<output.utf8.count)
             }
+            if flow == .normal { completedIteration = true }
             if flow == .breakLoop { break }
         }
+        if !completedIteration { _ = try execute(node.otherwise, in: JinjaScope(parent: scope)) }
     }
 
     /// `{% set %}` and loop variables: names, tuples (unpacked like Python) and namespace attributes.

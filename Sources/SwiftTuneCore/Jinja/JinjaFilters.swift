@@ -84,7 +84,7 @@ extension JinjaEvaluator {
         case "lower": _ = try bind([]); return .string(JinjaStrings.lower(try str()))
         case "upper": _ = try bind([]); return .string(JinjaStrings.upper(try str()))
         case "title": _ = try bind([]); return .string(JinjaStrings.jinjaTitle(try str()))
-        case "pprint": _ = try bind([]); return .string(try value.pythonRepr())
+        case "pprint": _ = try bind([]); return .string(try value.pythonRepr(sortKeys: true))
         case "replace":
             let a = try bind(["old", "new", "count"])
             guard let old = a[0], let new = a[1] else { throw JinjaError.type("replace() missing required arguments") }

@@ -67,9 +67,7 @@ enum JinjaStrings {
                 while i < scalars.count, scalars[i].jinjaIsSpace { i += 1 }
                 guard i < scalars.count else { break }
                 if maxSplit >= 0, parts.count == maxSplit {
-                    var end = scalars.count
-                    while end > i, scalars[end - 1].jinjaIsSpace { end -= 1 }
-                    parts.append(scalarString(scalars[i..<end]))
+                    parts.append(scalarString(scalars[i...]))
                     return parts
                 }
                 let start = i

@@ -44,21 +44,26 @@ extension JinjaValue {
         }
     }
 
-    /// Python's `repr(x)`: `'text'`, `None`, `True`, `1.0`, `[1, 'a']`, `{'k': 'v'}`.
-    func pythonRepr(depth: Int = 0) throws -> String {
+    /// Python's `repr(x)`: `'text'`, `None`, `True`, `1.0`, `[1, 'a']`, `{'k': 'v'}`; with `sortKeys`, dicts
+    /// in key order (as `pprint` prints them).
+    func pythonRepr(depth: Int = 0, sortKeys: Bool = false) throws -> String {
         if depth > JinjaValue.maxValueDepth { throw JinjaError.bare(.limit, "value nested too deeply to print") }
         switch self {
-        case .undefined: return ""
+        case .undefined: return "Undefined"
         case .none: return "None"
         case .bool(let b): return b ? "True" : "False"
         case .int(let i): return String(i)
         case .double(let d): return JinjaValue.pythonFloatRepr(d)
         case .string(let s): return JinjaValue.pythonStringRepr(s)
         case .array(let items):
-            return "[" + (try items.map { try $0.pythonRepr(depth: depth + 1) }).joined(separator: ", ") + "]"
+            return "[" + (try items.map { try $0.pythonRepr(depth: depth + 1, sortKeys: sortKeys) }).joined(separator: ", ") + "]"
         case .object(let o):
-            let parts = try o.pairs.map { key, value in
-                JinjaValue.pythonStringRepr(key) + ": " + (try value.pythonRepr(depth: depth + 1))
+            var pairs = Array(o.pairs)
+            if sortKeys {
+                pairs.sort { $0.0.unicodeScalars.lexicographicallyPrecedes($1.0.unicodeScalars) { $0.value < $1.value } }
+            }
+            let parts = try pairs.map { key, value in
+                JinjaValue.pythonStringRepr(key) + ": " + (try value.pythonRepr(depth: depth + 1, sortKeys: sortKeys))
             }
             return "{" + parts.joined(separator: ", ") + "}"
         case .opaque(let o): return o.storage.repr
