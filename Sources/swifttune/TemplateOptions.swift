@@ -20,7 +20,7 @@ struct TemplateOptions: ParsableArguments {
 
     static func keywordArguments(_ text: String) throws -> [String: JinjaValue] {
         let value: JinjaValue
-        do { value = try JinjaValue.parseJSON(text) } catch {
+        do { value = try JinjaValue(jsonData: Data(text.utf8)) } catch {
             throw ValidationError("--template-kwargs is not JSON: \(error)")
         }
         guard case let .object(object) = value else { throw ValidationError("--template-kwargs must be a JSON object") }

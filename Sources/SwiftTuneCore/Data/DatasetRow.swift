@@ -67,7 +67,7 @@ extension DatasetRow {
     /// - Throws: a ``DatasetRowProblem`` saying what is wrong (the reader adds file and line).
     public init(json data: Data) throws {
         let value: JinjaValue
-        do { value = try JinjaValue.parseJSON(data) } catch {
+        do { value = try JinjaValue(jsonData: data) } catch {
             throw DatasetRowProblem("not valid JSON (\(error))")
         }
         guard case let .object(dict) = value else { throw DatasetRowProblem("not a JSON object") }
@@ -130,7 +130,7 @@ extension DatasetRow {
         case nil, .none?: return nil
         case let .array(items)?: return items
         case let .string(text)?:
-            guard case let .array(items)? = try? JinjaValue.parseJSON(text) else {
+            guard case let .array(items)? = try? JinjaValue(jsonData: Data(text.utf8)) else {
                 throw DatasetRowProblem("'tools' is a string that is not a JSON list")
             }
             return items
@@ -161,6 +161,8 @@ extension DatasetMessage {
                 guard role == "assistant" else { throw DatasetRowProblem("message \(i) has no 'content' string") }
                 extra["content"] = JinjaValue.none
             case .array?: throw DatasetRowProblem("message \(i) has a list as 'content' (multimodal content is not supported)")
+            case let .object(result)? where role == "tool" || role == "tool_response":
+                extra["content"] = .object(result)   // a structured tool result; templates print it with tojson
             default: throw DatasetRowProblem("message \(i) has a 'content' that is not a string")
             }
             var loss: Bool?
@@ -172,7 +174,7 @@ extension DatasetMessage {
             for key in m.keys where !["role", "content", "loss"].contains(key) { extra[key] = m[key] }
             switch role {
             case "tool_call":
-                guard case let .object(call)? = try? JinjaValue.parseJSON(content) else {
+                guard case let .object(call)? = try? JinjaValue(jsonData: Data(content.utf8)) else {
                     throw DatasetRowProblem("message \(i) (tool_call) content is not a JSON object")
                 }
                 let toolCall = JinjaValue.object(JinjaObject([("type", .string("function")), ("function", .object(call))]))

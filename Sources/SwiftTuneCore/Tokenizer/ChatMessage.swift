@@ -20,10 +20,11 @@ public struct ChatMessage: Codable, Sendable, Equatable {
         self.extra = extra
     }
 
-    /// A message from a JSON-like object (`{"role": …, "content": …, "tool_calls": …}`); `content` may be absent or
-    /// `None`, every other key is kept in ``extra``.
+    /// A message from a JSON-like object (`{"role": …, "content": …, "tool_calls": …}`). A `content` that is not a
+    /// string (absent, `None`, a tool result object, a list of content parts) is kept in ``extra`` for the template,
+    /// as is every other key.
     ///
-    /// - Throws: `ChatMessageProblem` when `role` is missing or not a string, or `content` is not a string or `None`.
+    /// - Throws: `ChatMessageProblem` when `role` is missing or not a string.
     public init(_ object: JinjaObject) throws {
         guard case let .string(role)? = object["role"] else { throw ChatMessageProblem("has no 'role' string") }
         self.role = role
@@ -32,7 +33,6 @@ public struct ChatMessage: Codable, Sendable, Equatable {
         for key in object.keys where key != "role" {
             let value = object[key] ?? .none
             if key == "content", case let .string(text) = value { content = text; continue }
-            if key == "content", value != .none { throw ChatMessageProblem("'content' is not a string or null") }
             extra[key] = value
         }
         if object["content"] == nil { extra["content"] = JinjaValue.none }   // absent stays absent to the template
@@ -65,6 +65,13 @@ public struct ChatMessage: Codable, Sendable, Equatable {
         }
         return JinjaObject(pairs, origin: origin)
     }
+
+    /// A system message.
+    public static func system(_ content: String) -> ChatMessage { ChatMessage(role: "system", content: content) }
+    /// A user message.
+    public static func user(_ content: String) -> ChatMessage { ChatMessage(role: "user", content: content) }
+    /// An assistant message.
+    public static func assistant(_ content: String) -> ChatMessage { ChatMessage(role: "assistant", content: content) }
 }
 
 /// Why a JSON object is not a chat message (the caller adds the file, line and message index).

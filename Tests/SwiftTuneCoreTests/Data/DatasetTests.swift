@@ -32,7 +32,7 @@ struct DatasetTests {
     @Test func badRowsNameFileAndLine() throws {
         let url = try write("{\"text\": \"ok\"}\n{not json\n{\"messages\": [{\"role\": \"bot\", \"content\": \"x\"}]}\n")
         defer { try? FileManager.default.removeItem(at: url) }
-        #expect(throws: DatasetError.badRow(file: url.path, line: 2, reason: "not valid JSON")) {
+        #expect(throws: DatasetError.badRow(file: url.path, line: 2, reason: "not valid JSON (<json>:1: expected a string key)")) {
             try JSONLDataset(contentsOf: url)
         }
         let lenient = try JSONLDataset(contentsOf: url, skipBadRows: true)
