@@ -20,7 +20,23 @@ enum JinjaFilters {
 
 extension JinjaEvaluator {
     /// Runs filter `name` on `value`.
-    func applyFilter(_ name: String, to value: JinjaValue, _ arguments: JinjaArguments) throws -> JinjaValue {
+    func applyFilter(_ name: String, to original: JinjaValue, _ rawArguments: JinjaArguments) throws -> JinjaValue {
+        let value = original.plain
+        let arguments = JinjaArguments(positional: rawArguments.positional.map(\.plain),
+                                       keywords: rawArguments.keywords.map { ($0.name, $0.value.plain) })
+        if let markup = original.markupText {
+            // The filters markupsafe's `Markup` passes through (the rest see a plain string).
+            switch name {
+            case "safe", "string", "e", "escape": return original
+            case "upper", "lower", "trim", "capitalize", "center", "indent":
+                if case .string(let s) = try applyFilter(name, to: value, arguments) { return .markup(s) }
+            case "format":
+                let values: JinjaValue = rawArguments.keywords.isEmpty ? .array(rawArguments.positional)
+                    : .object(JinjaObject(rawArguments.keywords.map { ($0.name, $0.value) }))
+                return .markup(try JinjaFormat.printf(markup, try JinjaOperators.escapeArguments(values)))
+            default: break
+            }
+        }
         if let result = try applySequenceFilter(name, to: value, arguments) { return result }
         func bind(_ names: [String]) throws -> [JinjaValue?] { try arguments.bind(name, names) }
         func str() throws -> String { try value.pythonString() }
@@ -54,7 +70,7 @@ extension JinjaEvaluator {
             return value
         case "e", "escape", "forceescape":
             _ = try bind([])
-            return .string(JinjaEvaluator.htmlEscape(try str()))
+            return .markup(JinjaEvaluator.htmlEscape(try str()))
         case "float":
             let fallback = try bind(["default"])[0] ?? .double(0)
             if value.isUndefined { throw JinjaError.bare(.undefinedName, "value is undefined") }
@@ -99,7 +115,10 @@ extension JinjaEvaluator {
                 throw JinjaError.type("method must be common, ceil or floor")
             }
             return try JinjaEvaluator.round(value, precision: precision, method: method)
-        case "safe", "string":
+        case "safe":
+            _ = try bind([])
+            return .markup(try str())
+        case "string":
             _ = try bind([])
             return .string(try str())
         case "trim":

@@ -50,7 +50,7 @@ extension JinjaEvaluator {
                     for pair in try iterate(source) {
                         let kv = try iterate(pair)
                         guard kv.count == 2 else { throw JinjaError.type("dictionary update sequence element has length \(kv.count); 2 is required") }
-                        object[try kv[0].pythonString()] = kv[1]
+                        try object.set(kv[1], for: kv[0])
                     }
                 }
             }
