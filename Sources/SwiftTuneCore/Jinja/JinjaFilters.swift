@@ -135,10 +135,10 @@ extension JinjaEvaluator {
             let endCount = end.unicodeScalars.count
             guard length >= endCount else { throw JinjaError.type("expected length >= \(endCount), got \(length)") }
             guard leeway >= 0 else { throw JinjaError.type("expected leeway >= 0, got \(leeway)") }
-            if scalars.count <= length + leeway { return .string(JinjaStrings.scalarString(scalars[...])) }
+            if scalars.count - leeway <= length { return .string(JinjaStrings.scalarString(scalars[...])) }
             let kept = JinjaStrings.scalarString(scalars.prefix(length - endCount))
             if killWords { return .string(kept + end) }
-            return .string((try JinjaStrings.rsplit(kept, " ", maxSplit: 1)).first! + end)
+            return .string(((try JinjaStrings.rsplit(kept, " ", maxSplit: 1)).first ?? kept) + end)
         case "wordcount":
             _ = try bind([])
             var words = 0
@@ -275,7 +275,8 @@ extension JinjaEvaluator {
         }
         if case .int(let i) = number {
             guard precision < 0 else { return .int(i) }
-            let r = (Double(i) / Foundation.pow(10.0, Double(-precision))).rounded(.toNearestOrEven) * Foundation.pow(10.0, Double(-precision))
+            let p = Foundation.pow(10.0, -Double(precision))
+            let r = (Double(i) / p).rounded(.toNearestOrEven) * p
             return .int(Int(exactly: r) ?? i)
         }
         let d = number.asDouble
@@ -284,7 +285,7 @@ extension JinjaEvaluator {
             if precision > 300 { return .double(d) }
             return .double(Double(String(format: "%.\(precision)f", d)) ?? d)
         }
-        let p = Foundation.pow(10.0, Double(-precision))
+        let p = Foundation.pow(10.0, -Double(precision))
         return .double((d / p).rounded(.toNearestOrEven) * p)
     }
 }

@@ -139,7 +139,7 @@ enum JinjaMethods {
             let a = try arguments.bind(name, ["prefix", "start", "end"])
             let candidates: [JinjaValue]
             switch a[0] {
-            case .string?: candidates = [a[0]!]
+            case .string(let prefix)?: candidates = [.string(prefix)]
             case .array(let items)?: candidates = items
             default: throw JinjaError.type("\(name) first arg must be str or a tuple of str, not \(a[0]?.typeName ?? "nothing")")
             }

@@ -106,7 +106,7 @@ extension JinjaValue {
             return sign + digits[..<cut] + "." + digits[cut...]
         }
         let e = decimalPoint - 1
-        let mantissa = digits.count > 1 ? String(digits.first!) + "." + digits.dropFirst() : digits
+        let mantissa = digits.count > 1 ? String(digits.prefix(1)) + "." + digits.dropFirst() : digits
         let exponentText = String(abs(e))
         return sign + mantissa + "e" + (e < 0 ? "-" : "+") + (exponentText.count < 2 ? "0" : "") + exponentText
     }
