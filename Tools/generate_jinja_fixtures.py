@@ -380,6 +380,13 @@ case("filter chains", "{{ messages | map(attribute='role') | unique | list | joi
 case("filter precedence", "{{ 'a' ~ 'b' | upper }} {{ ('a' ~ 'b') | upper }} {{ (1 + 2) | string }}")
 case("pprint", "{{ d | pprint }} {{ 'x' | pprint }}")
 
+case("markup plus escapes", "{{ 'a<'|safe + '<b>' }}|{{ '<b>' + 'x'|safe }}|{{ '<x>'|e + '<y>' }}|{{ ('a'|safe) ~ '<' }}|{{ '<'|safe|upper + '<' }}|{{ '<'|safe + '<'|safe }}")
+case("markup format", "{{ ('%s'|safe) % '<i>' }}|{{ '%s'|safe|format('<') }}|{{ '%s' | format('<') }}")
+case("markup behaves like a string", "{{ ('<'|safe) is string }} {{ ('x'|safe) == 'x' }} {{ '<p>'|safe|length }} {% set m = '<'|safe %}{{ [m] }} {{ m | tojson }} {{ m in '<<' }} {{ ('ab'|safe)[0] }} {{ ('a b'|safe).split() }}")
+case("functionary style markup", "{{ \"Use '\"|safe + 'f' + \"'\\n\"|safe + {'a': '<b>'} | tojson }}")
+case("dict literal non-string keys", "{{ {1: 'a', 2: 'b'} }} {{ {1: 'a'}[1] }} {% for k, v in {2: 'b', 1: 'a'}|dictsort %}{{ k + 1 }}{{ v }}{% endfor %} {{ {1: 'a'} | tojson }} {{ 1 in {1: 2} }} {{ {true: 1, none: 2} | tojson }} {% for k in {3: 0} %}{{ k * 2 }}{% endfor %}")
+case("dict thresholds", "{%- set budget = {0: 0, 1024: 256, 4096: 512} -%}{%- set ns = namespace(v=none) -%}{%- for k, v in budget | dictsort -%}{%- if ns.v is none and 2000 <= k -%}{%- set ns.v = v -%}{%- endif -%}{%- endfor -%}{{ ns.v }}")
+
 # --- Globals -------------------------------------------------------------------------------------------
 case("range", "{{ range(3) | list }} {{ range(1, 4) | list }} {{ range(10, 0, -3) | list }} {{ range(0) | list }} {{ range(5, 1) | list }}")
 case("dict global", "{{ dict(a=1, b=2) }} {{ dict({'x': 1}, y=2) }} {{ dict([('p', 1)]) }} {{ dict() }}")
@@ -535,6 +542,15 @@ def real_templates(folder):
         [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": " Hey there! "},
          {"role": "user", "content": "Bye\n"}, {"role": "assistant", "content": "Goodbye."}],
     ]
+    tool_conversation = [
+        {"role": "system", "content": "You can call tools."},
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "id": "call_1", "function": {
+            "name": "get_weather", "arguments": {"city": "Paris"}}}]},
+        {"role": "tool", "content": "{\"temp\": 21}", "tool_call_id": "call_1", "name": "get_weather"},
+        {"role": "assistant", "content": "It is 21°C in Paris."},
+    ]
+    conversations.append(tool_conversation)
     results = []
     for path in sorted(os.listdir(folder)):
         if not path.endswith(".jinja"):
@@ -544,6 +560,8 @@ def real_templates(folder):
         for conv in conversations:
             for agp in (False, True):
                 ctx = {"messages": conv, "add_generation_prompt": agp, "bos_token": "<s>", "eos_token": "</s>"}
+                if conv is tool_conversation:
+                    ctx["tools"] = CONTEXT["tools"]
                 c = {"template": source, "context": ctx, "options": {}}
                 r = render_case(c)
                 r["context"] = ctx

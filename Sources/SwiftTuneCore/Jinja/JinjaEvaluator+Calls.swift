@@ -38,7 +38,7 @@ extension JinjaEvaluator {
             guard case .object(let o) = try evaluate(doubleStar, in: scope) else {
                 throw JinjaError.type("argument after ** must be a mapping")
             }
-            result.keywords += o.pairs.map { ($0, $1) }
+            result.keywords += o.pairs.map { ($0, $1) }  // (** of non-string keys is a TypeError in Python)
         }
         return result
     }

@@ -23,7 +23,7 @@ extension JinjaEvaluator {
             for (keyExpression, valueExpression) in pairs {
                 let key = try evaluate(keyExpression, in: scope)
                 let value = try evaluate(valueExpression, in: scope)
-                if case .string(let k) = key { object[k] = value } else { object[try key.pythonString()] = value }
+                try object.set(value, for: key)
             }
             return .object(object)
         case .attribute(let baseExpression, let name):
@@ -129,8 +129,9 @@ extension JinjaEvaluator {
     /// Jinja2's sandboxed `getattr(obj, name)`: a Python attribute (a method) first, then `obj[name]`;
     /// missing gives Undefined. Methods that mutate lists and dicts are unsafe in the immutable sandbox and
     /// give Undefined too (calling them raises).
-    func attribute(of base: JinjaValue, _ name: String) -> JinjaValue {
+    func attribute(of value: JinjaValue, _ name: String) -> JinjaValue {
         if name.hasPrefix("_") { return .undefined }
+        let base = value.plain
         switch base {
         case .object(let o):
             if JinjaMethods.has(name, on: base) { return boundMethod(base, name) }
@@ -145,7 +146,7 @@ extension JinjaEvaluator {
             default: return .undefined
             }
         default:
-            return JinjaMethods.has(name, on: base) ? boundMethod(base, name) : .undefined
+            return JinjaMethods.has(name, on: base) ? boundMethod(value, name) : .undefined
         }
     }
 
@@ -154,17 +155,19 @@ extension JinjaEvaluator {
     }
 
     /// Jinja2's sandboxed `getitem(obj, key)`: `obj[key]` first, then (for string keys) the attribute.
-    func item(of base: JinjaValue, _ key: JinjaValue) throws -> JinjaValue {
+    func item(of value: JinjaValue, _ keyValue: JinjaValue) throws -> JinjaValue {
+        let (base, key) = (value.plain, keyValue.plain)
         switch (base, key) {
         case (.array(let items), _):
             if let i = key.integerIndex { return JinjaEvaluator.element(items, i) ?? .undefined }
         case (.string(let s), _):
             if let i = key.integerIndex {
                 let scalars = Array(s.unicodeScalars)
-                return JinjaEvaluator.element(scalars, i).map { .string(String($0)) } ?? .undefined
+                let wrap: (String) -> JinjaValue = value.markupText == nil ? { .string($0) } : { .markup($0) }
+                return JinjaEvaluator.element(scalars, i).map { wrap(String($0)) } ?? .undefined
             }
-        case (.object(let o), .string(let k)):
-            if let value = o[k] { return value }
+        case (.object(let o), _):
+            if let value = o.value(for: key) { return value }
         default:
             break
         }
@@ -187,7 +190,7 @@ extension JinjaEvaluator {
         let step = try index(step) ?? 1
         guard step != 0 else { throw JinjaError.type("slice step cannot be zero") }
         let (a, b) = (try index(start), try index(stop))
-        switch base {
+        switch base.plain {
         case .array(let items):
             return .array(JinjaEvaluator.pythonSlice(items, a, b, step))
         case .string(let s):
@@ -253,7 +256,8 @@ extension JinjaEvaluator {
     }
 
     /// Python's `needle in container`.
-    func contains(_ container: JinjaValue, _ needle: JinjaValue) throws -> Bool {
+    func contains(_ containerValue: JinjaValue, _ needleValue: JinjaValue) throws -> Bool {
+        let (container, needle) = (containerValue.plain, needleValue.plain)
         switch container {
         case .string(let s):
             guard case .string(let n) = needle else {
@@ -262,8 +266,7 @@ extension JinjaEvaluator {
             }
             return JinjaStrings.find(Array(n.utf8), in: Array(s.utf8)) != nil
         case .object(let o):
-            guard case .string(let k) = needle else { return false }
-            return o[k] != nil
+            return o.value(for: needle) != nil
         case .array, .undefined:
             return try iterate(container).contains { try $0.pythonEquals(needle) }
         case .opaque(let o):

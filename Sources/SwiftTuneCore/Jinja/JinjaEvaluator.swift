@@ -230,10 +230,10 @@ final class JinjaEvaluator {
 
     /// Python's `iter(x)` drained into an array.
     func iterate(_ value: JinjaValue) throws -> [JinjaValue] {
-        switch value {
+        switch value.plain {
         case .array(let items): return items
         case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
-        case .object(let o): return o.keys.map { .string($0) }
+        case .object(let o): return o.keyList
         case .undefined: return []
         case .opaque(let o):
             if case .iterator(let it) = o.storage { return it.consume() }
@@ -245,7 +245,7 @@ final class JinjaEvaluator {
 
     /// Python's `len(x)` (Undefined has length 0).
     func length(_ value: JinjaValue) throws -> Int {
-        switch value {
+        switch value.plain {
         case .string(let s): return s.unicodeScalars.count
         case .array(let a): return a.count
         case .object(let o): return o.count

@@ -35,7 +35,7 @@ extension JinjaEvaluator {
             _ = try bind([])
             if value.isUndefined { return .iterator("generator", []) }
             guard case .object(let o) = value else { throw JinjaError.type("Can only get item pairs from a mapping.") }
-            return .iterator("generator", o.pairs.map { .array([.string($0), $1]) })
+            return .iterator("generator", o.entries.map { .array([$0, $1]) })
         case "map":
             if arguments.positional.isEmpty, let attribute = arguments.keywords.first(where: { $0.name == "attribute" })?.value {
                 var fallback: JinjaValue?
@@ -113,7 +113,7 @@ extension JinjaEvaluator {
             guard by == "key" || by == "value" else { throw JinjaError.type("You can only sort by either \"key\" or \"value\"") }
             let caseSensitive = a[0]?.isTruthy ?? false
             let reverse = a[2]?.isTruthy ?? false
-            let pairs = o.pairs.map { (JinjaValue.string($0), $1) }
+            let pairs = o.entries.map { ($0, $1) }
             func key(_ pair: (JinjaValue, JinjaValue)) -> JinjaValue {
                 let k = by == "key" ? pair.0 : pair.1
                 return caseSensitive ? k : JinjaEvaluator.ignoreCase(k)
@@ -125,7 +125,7 @@ extension JinjaEvaluator {
             switch value {
             case .string(let s): return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed())))
             case .array(let items): return .iterator("list_reverseiterator", items.reversed())
-            case .object(let o): return .iterator("dict_reversekeyiterator", o.keys.reversed().map { .string($0) })
+            case .object(let o): return .iterator("dict_reversekeyiterator", o.keyList.reversed())
             case .undefined: return .iterator("reversed", [])
             default: return .array(try iterate(value).reversed())
             }

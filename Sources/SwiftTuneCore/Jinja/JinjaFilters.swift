@@ -20,7 +20,23 @@ enum JinjaFilters {
 
 extension JinjaEvaluator {
     /// Runs filter `name` on `value`.
-    func applyFilter(_ name: String, to value: JinjaValue, _ arguments: JinjaArguments) throws -> JinjaValue {
+    func applyFilter(_ name: String, to original: JinjaValue, _ rawArguments: JinjaArguments) throws -> JinjaValue {
+        let value = original.plain
+        let arguments = JinjaArguments(positional: rawArguments.positional.map(\.plain),
+                                       keywords: rawArguments.keywords.map { ($0.name, $0.value.plain) })
+        if let markup = original.markupText {
+            // The filters markupsafe's `Markup` passes through (the rest see a plain string).
+            switch name {
+            case "safe", "string", "e", "escape": return original
+            case "upper", "lower", "trim", "capitalize", "center", "indent":
+                if case .string(let s) = try applyFilter(name, to: value, arguments) { return .markup(s) }
+            case "format":
+                let values: JinjaValue = rawArguments.keywords.isEmpty ? .array(rawArguments.positional)
+                    : .object(JinjaObject(rawArguments.keywords.map { ($0.name, $0.value) }))
+                return .markup(try JinjaFormat.printf(markup, try JinjaOperators.escapeArguments(values)))
+            default: break
+            }
+        }
         if let result = try applySequenceFilter(name, to: value, arguments) { return result }
         func bind(_ names: [String]) throws -> [JinjaValue?] { try arguments.bind(name, names) }
         func str() throws -> String { try value.pythonString() }
@@ -54,7 +70,7 @@ extension JinjaEvaluator {
             return value
         case "e", "escape", "forceescape":
             _ = try bind([])
-            return .string(JinjaEvaluator.htmlEscape(try str()))
+            return .markup(JinjaEvaluator.htmlEscape(try str()))
         case "float":
             let fallback = try bind(["default"])[0] ?? .double(0)
             if value.isUndefined { throw JinjaError.bare(.undefinedName, "value is undefined") }
@@ -99,7 +115,10 @@ extension JinjaEvaluator {
                 throw JinjaError.type("method must be common, ceil or floor")
             }
             return try JinjaEvaluator.round(value, precision: precision, method: method)
-        case "safe", "string":
+        case "safe":
+            _ = try bind([])
+            return .markup(try str())
+        case "string":
             _ = try bind([])
             return .string(try str())
         case "trim":
@@ -116,10 +135,10 @@ extension JinjaEvaluator {
             let endCount = end.unicodeScalars.count
             guard length >= endCount else { throw JinjaError.type("expected length >= \(endCount), got \(length)") }
             guard leeway >= 0 else { throw JinjaError.type("expected leeway >= 0, got \(leeway)") }
-            if scalars.count <= length + leeway { return .string(JinjaStrings.scalarString(scalars[...])) }
+            if scalars.count - leeway <= length { return .string(JinjaStrings.scalarString(scalars[...])) }
             let kept = JinjaStrings.scalarString(scalars.prefix(length - endCount))
             if killWords { return .string(kept + end) }
-            return .string((try JinjaStrings.rsplit(kept, " ", maxSplit: 1)).first! + end)
+            return .string(((try JinjaStrings.rsplit(kept, " ", maxSplit: 1)).first ?? kept) + end)
         case "wordcount":
             _ = try bind([])
             var words = 0
@@ -256,7 +275,8 @@ extension JinjaEvaluator {
         }
         if case .int(let i) = number {
             guard precision < 0 else { return .int(i) }
-            let r = (Double(i) / Foundation.pow(10.0, Double(-precision))).rounded(.toNearestOrEven) * Foundation.pow(10.0, Double(-precision))
+            let p = Foundation.pow(10.0, -Double(precision))
+            let r = (Double(i) / p).rounded(.toNearestOrEven) * p
             return .int(Int(exactly: r) ?? i)
         }
         let d = number.asDouble
@@ -265,7 +285,7 @@ extension JinjaEvaluator {
             if precision > 300 { return .double(d) }
             return .double(Double(String(format: "%.\(precision)f", d)) ?? d)
         }
-        let p = Foundation.pow(10.0, Double(-precision))
+        let p = Foundation.pow(10.0, -Double(precision))
         return .double((d / p).rounded(.toNearestOrEven) * p)
     }
 }

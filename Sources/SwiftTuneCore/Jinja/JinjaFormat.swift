@@ -47,7 +47,7 @@ enum JinjaFormat {
             while i < scalars.count, "-+ #0".unicodeScalars.contains(scalars[i]) { flags.insert(scalars[i]); i += 1 }
             var width = 0
             if i < scalars.count, scalars[i] == "*" {
-                width = try take().integerIndex ?? 0
+                width = min(max(try take().integerIndex ?? 0, 0), 1 << 20)
                 i += 1
             }
             while i < scalars.count, scalars[i].jinjaIsDigit { width = min(width * 10 + Int(scalars[i].value - 48), 1 << 20); i += 1 }

@@ -33,7 +33,8 @@ extension JinjaEvaluator {
             }
             guard step != 0 else { throw JinjaError.type("range() arg 3 must not be zero") }
             let span = step > 0 ? stop.subtractingReportingOverflow(start) : start.subtractingReportingOverflow(stop)
-            let count = span.overflow ? Int.max : (span.partialValue <= 0 ? 0 : (span.partialValue - 1) / abs(step) + 1)
+            let count = span.overflow ? Int.max
+                : (span.partialValue <= 0 ? 0 : Int((UInt(span.partialValue) - 1) / step.magnitude) + 1)
             if count > JinjaEvaluator.maxRange {
                 throw JinjaError.bare(.limit, "Range too big. The sandbox blocks ranges larger than MAX_RANGE (\(JinjaEvaluator.maxRange)).")
             }
@@ -50,7 +51,7 @@ extension JinjaEvaluator {
                     for pair in try iterate(source) {
                         let kv = try iterate(pair)
                         guard kv.count == 2 else { throw JinjaError.type("dictionary update sequence element has length \(kv.count); 2 is required") }
-                        object[try kv[0].pythonString()] = kv[1]
+                        try object.set(kv[1], for: kv[0])
                     }
                 }
             }

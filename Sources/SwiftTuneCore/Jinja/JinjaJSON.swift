@@ -53,7 +53,7 @@ extension JinjaValue {
             out += "]"
         case .object(let object):
             guard object.count > 0 else { out += "{}"; return }
-            var pairs = Array(object.pairs)
+            var pairs = try object.entries.map { (try JinjaValue.jsonKey($0), $1) }
             if style.sortKeys {
                 pairs.sort { $0.0.unicodeScalars.lexicographicallyPrecedes($1.0.unicodeScalars) { $0.value < $1.value } }
             }
@@ -67,8 +67,22 @@ extension JinjaValue {
             }
             JinjaValue.newline(into: &out, style: style, level: level)
             out += "}"
+        case .opaque where markupText != nil:
+            JinjaValue.writeJSONString(markupText ?? "", into: &out, ascii: style.ensureASCII)
         case .undefined, .opaque:
             throw JinjaError.type("Object of type \(typeName) is not JSON serializable")
+        }
+    }
+
+    /// `json.dumps` turns non-string keys into strings: `true`, `false`, `null`, ints, float reprs.
+    static func jsonKey(_ key: JinjaValue) throws -> String {
+        switch key {
+        case .string(let s): return s
+        case .bool(let b): return b ? "true" : "false"
+        case .none: return "null"
+        case .int(let i): return String(i)
+        case .double(let d): return try JinjaValue.double(d).pythonJSON()
+        default: throw JinjaError.type("keys must be str, int, float, bool or None, not \(key.typeName)")
         }
     }
 

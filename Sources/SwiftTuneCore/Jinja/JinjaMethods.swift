@@ -11,13 +11,19 @@ enum JinjaMethods {
         "ljust", "rjust", "zfill", "removeprefix", "removesuffix", "swapcase", "casefold", "partition",
         "rpartition", "expandtabs", "istitle",
     ]
+    /// The `str` methods markupsafe's `Markup` overrides to keep results safe.
+    static let markupMethods: Set<String> = [
+        "capitalize", "title", "lower", "upper", "replace", "ljust", "rjust", "lstrip", "rstrip", "center", "strip",
+        "expandtabs", "swapcase", "zfill", "casefold", "removeprefix", "removesuffix", "partition", "rpartition",
+        "split", "rsplit", "splitlines", "join", "format",
+    ]
     static let dictMethods: Set<String> = ["items", "keys", "values", "get", "copy"]
     static let unsafeDictMethods: Set<String> = ["pop", "popitem", "setdefault", "update", "clear"]
     static let listMethods: Set<String> = ["index", "count", "copy"]
     static let unsafeListMethods: Set<String> = ["append", "extend", "insert", "pop", "remove", "reverse", "sort", "clear"]
 
     static func has(_ name: String, on receiver: JinjaValue) -> Bool {
-        switch receiver {
+        switch receiver.plain {
         case .string: return stringMethods.contains(name)
         case .object: return dictMethods.contains(name)
         case .array: return listMethods.contains(name)
@@ -38,7 +44,22 @@ enum JinjaMethods {
 
     static func call(_ name: String, on receiver: JinjaValue, _ arguments: JinjaArguments,
                      _ evaluator: JinjaEvaluator) throws -> JinjaValue {
-        switch receiver {
+        if receiver.markupText != nil, markupMethods.contains(name) {
+            // markupsafe's Markup wraps these: string arguments are escaped, string results stay Markup.
+            func escape(_ v: JinjaValue) -> JinjaValue {
+                v.stringText.map { .string(JinjaEvaluator.htmlEscape($0)) } ?? v.plain
+            }
+            let escaped = JinjaArguments(positional: arguments.positional.map(escape),
+                                         keywords: arguments.keywords.map { ($0.name, escape($0.value)) })
+            switch try call(name, on: receiver.plain, escaped, evaluator) {
+            case .string(let s): return .markup(s)
+            case .array(let items): return .array(items.map { $0.stringText.map(JinjaValue.markup) ?? $0 })
+            case let other: return other
+            }
+        }
+        let arguments = JinjaArguments(positional: arguments.positional.map(\.plain),
+                                       keywords: arguments.keywords.map { ($0.name, $0.value.plain) })
+        switch receiver.plain {
         case .string(let s): return try callString(name, s, arguments, evaluator)
         case .object(let o): return try callDict(name, o, arguments)
         case .array(let items):
@@ -70,10 +91,10 @@ enum JinjaMethods {
         switch name {
         case "items":
             _ = try arguments.bind(name, [])
-            return .array(o.pairs.map { .array([.string($0), $1]) })
+            return .array(o.entries.map { .array([$0, $1]) })
         case "keys":
             _ = try arguments.bind(name, [])
-            return .array(o.keys.map { .string($0) })
+            return .array(o.keyList)
         case "values":
             _ = try arguments.bind(name, [])
             return .array(o.values)
@@ -82,8 +103,7 @@ enum JinjaMethods {
         default:
             let a = try arguments.bind(name, ["key", "default"])
             guard let key = a[0] else { throw JinjaError.type("get expected at least 1 argument, got 0") }
-            if case .string(let k) = key, let v = o[k] { return v }
-            return a[1] ?? .none
+            return o.value(for: key) ?? a[1] ?? .none
         }
     }
 
@@ -119,7 +139,7 @@ enum JinjaMethods {
             let a = try arguments.bind(name, ["prefix", "start", "end"])
             let candidates: [JinjaValue]
             switch a[0] {
-            case .string?: candidates = [a[0]!]
+            case .string(let prefix)?: candidates = [.string(prefix)]
             case .array(let items)?: candidates = items
             default: throw JinjaError.type("\(name) first arg must be str or a tuple of str, not \(a[0]?.typeName ?? "nothing")")
             }

@@ -24,7 +24,25 @@ enum JinjaOperators {
         JinjaError.bare(.limit, "integer result does not fit in 64 bits")
     }
 
-    static func binary(_ op: JinjaBinaryOperator, _ a: JinjaValue, _ b: JinjaValue, limit: Int) throws -> JinjaValue {
+    static func binary(_ op: JinjaBinaryOperator, _ left: JinjaValue, _ right: JinjaValue, limit: Int) throws -> JinjaValue {
+        // markupsafe: `Markup + str`, `str + Markup` and `Markup % args` escape the plain strings.
+        let (markupLeft, markupRight) = (left.markupText, right.markupText)
+        if markupLeft != nil || markupRight != nil {
+            switch op {
+            case .add:
+                guard let l = markupLeft ?? left.stringText, let r = markupRight ?? right.stringText else { break }
+                let joined = (markupLeft == nil ? JinjaEvaluator.htmlEscape(l) : l) + (markupRight == nil ? JinjaEvaluator.htmlEscape(r) : r)
+                if joined.utf8.count > limit { throw JinjaError.bare(.limit, "string exceeds \(limit) bytes") }
+                return .markup(joined)
+            case .modulo where markupLeft != nil:
+                return .markup(try JinjaFormat.printf(markupLeft ?? "", JinjaOperators.escapeArguments(right)))
+            case .multiply:
+                if case .string(let s) = try binary(op, left.plain, right.plain, limit: limit) { return .markup(s) }
+            default:
+                break
+            }
+        }
+        let (a, b) = (left.plain, right.plain)
         switch (op, a, b) {
         case (.add, .string(let x), .string(let y)):
             if x.utf8.count + y.utf8.count > limit { throw JinjaError.bare(.limit, "string exceeds \(limit) bytes") }
@@ -48,6 +66,18 @@ enum JinjaOperators {
         }
         if case .int(let i) = x, case .int(let j) = y { return try integer(op, i, j) }
         return try double(op, x.asDouble, y.asDouble)
+    }
+
+    /// markupsafe escapes the arguments of `Markup % args`.
+    static func escapeArguments(_ value: JinjaValue) throws -> JinjaValue {
+        switch value {
+        case .string(let s): return .string(JinjaEvaluator.htmlEscape(s))
+        case .array(let items): return .array(try items.map(escapeArguments))
+        case .object(var o):
+            for key in o.keys { if case .string(let s)? = o[key] { o[key] = .string(JinjaEvaluator.htmlEscape(s)) } }
+            return .object(o)
+        default: return value
+        }
     }
 
     private static func repetitions(_ n: Int, unit: Int, limit: Int) throws -> Int {
@@ -148,6 +178,8 @@ extension Double {
 }
 
 extension JinjaValue {
+    /// The text of a plain string.
+    var stringText: String? { if case .string(let s) = self { return s } else { return nil } }
     var isString: Bool { if case .string = self { return true } else { return false } }
     var isArray: Bool { if case .array = self { return true } else { return false } }
 }

@@ -130,14 +130,14 @@ extension JinjaParser {
     }
 
     mutating func parseUnary(withFilter: Bool = true) throws -> JinjaExpression {
-        try enter()
-        defer { depth -= 1 }
         let line = current.line
         var node: JinjaExpression
-        if skipOp("-") {
-            node = try make(.unary(.negate, try parseUnary(withFilter: false)), line: line)
-        } else if skipOp("+") {
-            node = try make(.unary(.plus, try parseUnary(withFilter: false)), line: line)
+        if isOp("-") || isOp("+") {
+            let op: JinjaUnaryOperator = isOp("-") ? .negate : .plus
+            advance()
+            try enter()
+            defer { depth -= 1 }
+            node = try make(.unary(op, try parseUnary(withFilter: false)), line: line)
         } else {
             node = try parsePrimary()
         }

@@ -17,6 +17,9 @@ enum JinjaOpaqueStorage: Sendable {
     case builtin(JinjaBuiltin)
     /// `receiver.name` for a Python method, unbound from a call (`{{ d.items }}`, `x.upper is callable`).
     case method(JinjaBoundMethod)
+    /// markupsafe's `Markup`: a string marked safe by `| safe` or `| escape`. It prints as its text, but
+    /// `markup + "text"` escapes the plain operand (which some templates rely on without meaning to).
+    case markup(String)
 
     var typeName: String {
         switch self {
@@ -26,6 +29,7 @@ enum JinjaOpaqueStorage: Sendable {
         case .iterator(let it): return it.kind
         case .builtin: return "builtin_function_or_method"
         case .method: return "builtin_function_or_method"
+        case .markup: return "Markup"
         }
     }
 
@@ -38,13 +42,14 @@ enum JinjaOpaqueStorage: Sendable {
         case .iterator(let it): return "<\(it.kind) object>"
         case .builtin(let b): return "<built-in function \(b.rawValue)>"
         case .method(let m): return "<built-in method \(m.name) of \(m.receiver.typeName) object>"
+        case .markup(let s): return "Markup(" + JinjaValue.pythonStringRepr(s) + ")"
         }
     }
 
     var isCallable: Bool {
         switch self {
         case .macro, .builtin, .method: return true
-        case .namespace, .loop, .iterator: return false
+        case .namespace, .loop, .iterator, .markup: return false
         }
     }
 
@@ -56,6 +61,7 @@ enum JinjaOpaqueStorage: Sendable {
         case (.iterator(let a), .iterator(let b)): return a === b
         case (.builtin(let a), .builtin(let b)): return a == b
         case (.method(let a), .method(let b)): return a === b
+        case (.markup(let a), .markup(let b)): return a.utf8.elementsEqual(b.utf8)
         default: return false
         }
     }
@@ -163,6 +169,17 @@ final class JinjaScope: @unchecked Sendable {
 }
 
 extension JinjaValue {
+    static func markup(_ text: String) -> JinjaValue { .opaque(JinjaOpaque(.markup(text))) }
+
+    /// The text of a `Markup` value.
+    var markupText: String? {
+        if case .opaque(let o) = self, case .markup(let s) = o.storage { return s }
+        return nil
+    }
+
+    /// A `Markup` value as the plain string it behaves like everywhere but in `+`, `%` and a few filters.
+    var plain: JinjaValue { markupText.map { .string($0) } ?? self }
+
     static func iterator(_ kind: String, _ items: [JinjaValue]) -> JinjaValue {
         .opaque(JinjaOpaque(.iterator(JinjaIterator(kind: kind, items: items))))
     }

@@ -13,7 +13,9 @@ enum JinjaTests {
 
 extension JinjaEvaluator {
     /// Runs test `name` on `value`.
-    func applyTest(_ name: String, to value: JinjaValue, _ arguments: JinjaArguments) throws -> Bool {
+    func applyTest(_ name: String, to original: JinjaValue, _ arguments: JinjaArguments) throws -> Bool {
+        if original.markupText != nil, name == "string" || name == "escaped" { return true }
+        let value = original.plain
         func other() throws -> JinjaValue {
             guard let v = try arguments.bind(name, ["other"])[0] else {
                 throw JinjaError.type("test '\(name)' takes one argument")

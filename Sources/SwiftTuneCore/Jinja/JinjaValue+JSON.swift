@@ -43,8 +43,8 @@ extension JinjaValue {
         case let d as Double: return .double(d)
         case let a as [Any]: return .array(try a.map { try convert($0, depth: depth + 1) })
         case let o as [String: Any]:
-            let keys = o.keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) { $0.value < $1.value } }
-            return .object(JinjaObject(try keys.map { ($0, try convert(o[$0]!, depth: depth + 1)) }))
+            let pairs = o.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) { $0.value < $1.value } }
+            return .object(JinjaObject(try pairs.map { ($0.key, try convert($0.value, depth: depth + 1)) }))
         case let v as JinjaValue: return v
         default:
             throw JinjaError(kind: .type, template: "<json>", line: 0, message: "unsupported JSON value of type \(type(of: any))")

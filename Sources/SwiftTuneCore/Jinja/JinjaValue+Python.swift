@@ -14,7 +14,7 @@ extension JinjaValue {
         case .string(let s): return !s.isEmpty
         case .array(let a): return !a.isEmpty
         case .object(let o): return o.count > 0
-        case .opaque: return true
+        case .opaque: return markupText.map { !$0.isEmpty } ?? true
         }
     }
 
@@ -40,7 +40,7 @@ extension JinjaValue {
         switch self {
         case .undefined: return ""
         case .string(let s): return s
-        default: return try pythonRepr(depth: depth)
+        default: return try markupText ?? pythonRepr(depth: depth)
         }
     }
 
@@ -58,12 +58,10 @@ extension JinjaValue {
         case .array(let items):
             return "[" + (try items.map { try $0.pythonRepr(depth: depth + 1, sortKeys: sortKeys) }).joined(separator: ", ") + "]"
         case .object(let o):
-            var pairs = Array(o.pairs)
-            if sortKeys {
-                pairs.sort { $0.0.unicodeScalars.lexicographicallyPrecedes($1.0.unicodeScalars) { $0.value < $1.value } }
-            }
+            var pairs = Array(o.entries)
+            if sortKeys { pairs.sort { (try? $0.0.pythonLess($1.0)) ?? false } }
             let parts = try pairs.map { key, value in
-                JinjaValue.pythonStringRepr(key) + ": " + (try value.pythonRepr(depth: depth + 1, sortKeys: sortKeys))
+                (try key.pythonRepr(depth: depth + 1)) + ": " + (try value.pythonRepr(depth: depth + 1, sortKeys: sortKeys))
             }
             return "{" + parts.joined(separator: ", ") + "}"
         case .opaque(let o): return o.storage.repr
@@ -108,7 +106,7 @@ extension JinjaValue {
             return sign + digits[..<cut] + "." + digits[cut...]
         }
         let e = decimalPoint - 1
-        let mantissa = digits.count > 1 ? String(digits.first!) + "." + digits.dropFirst() : digits
+        let mantissa = digits.count > 1 ? String(digits.prefix(1)) + "." + digits.dropFirst() : digits
         let exponentText = String(abs(e))
         return sign + mantissa + "e" + (e < 0 ? "-" : "+") + (exponentText.count < 2 ? "0" : "") + exponentText
     }
@@ -171,7 +169,7 @@ extension JinjaValue {
     /// Python's `==` (`1 == 1.0 == True`, dicts ignore order, Undefined equals only Undefined).
     func pythonEquals(_ other: JinjaValue, depth: Int = 0) throws -> Bool {
         if depth > JinjaValue.maxValueDepth { throw JinjaError.bare(.limit, "value nested too deeply to compare") }
-        switch (self, other) {
+        switch (plain, other.plain) {
         case (.undefined, .undefined), (.none, .none): return true
         case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
         case (.array(let a), .array(let b)):
@@ -180,8 +178,8 @@ extension JinjaValue {
             return true
         case (.object(let a), .object(let b)):
             guard a.count == b.count else { return false }
-            for (key, value) in a.pairs {
-                guard let v = b[key], try value.pythonEquals(v, depth: depth + 1) else { return false }
+            for (key, value) in a.entries {
+                guard let v = b.value(for: key), try value.pythonEquals(v, depth: depth + 1) else { return false }
             }
             return true
         case (.opaque(let a), .opaque(let b)): return a == b
@@ -204,7 +202,7 @@ extension JinjaValue {
     /// Python's `<`: numbers, strings by code point, lists lexicographically; other pairs are a TypeError.
     func pythonLess(_ other: JinjaValue, op: String = "<", depth: Int = 0) throws -> Bool {
         if depth > JinjaValue.maxValueDepth { throw JinjaError.bare(.limit, "value nested too deeply to compare") }
-        switch (self, other) {
+        switch (plain, other.plain) {
         case (.string(let a), .string(let b)):
             return a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars) { $0.value < $1.value }
         case (.array(let a), .array(let b)):

@@ -56,6 +56,9 @@ public struct JinjaObject: Sendable, Equatable {
     private(set) var values: [JinjaValue]
     /// Key → position, built once the object has more than `indexThreshold` keys.
     private var index: [JinjaKey: Int]?
+    /// The original keys when a template's dict literal used non-string keys (`{0: 'a'}`): ``keys`` then
+    /// holds their `str()`, and iteration, `items()`, `dictsort` and `repr` use these. Nil otherwise.
+    private(set) var keyValues: [JinjaValue]?
     /// A tag set by the caller (for example the index of a chat message); `nil` for objects templates build.
     public var origin: Int?
 
@@ -85,11 +88,13 @@ public struct JinjaObject: Sendable, Equatable {
                 } else {
                     keys.remove(at: i)
                     values.remove(at: i)
+                    keyValues?.remove(at: i)
                     rebuildIndex()
                 }
             } else if let newValue {
                 keys.append(key)
                 values.append(newValue)
+                keyValues?.append(.string(key))
                 if index != nil {
                     index?[JinjaKey(key)] = keys.count - 1
                 } else if keys.count > Self.indexThreshold {
@@ -101,6 +106,40 @@ public struct JinjaObject: Sendable, Equatable {
 
     /// The key–value pairs in order.
     var pairs: Zip2Sequence<[String], [JinjaValue]> { zip(keys, values) }
+
+    /// The keys as template values (strings, or the original non-string keys).
+    var keyList: [JinjaValue] { keyValues ?? keys.map { .string($0) } }
+
+    /// The key–value pairs with the original keys.
+    var entries: Zip2Sequence<[JinjaValue], [JinjaValue]> { zip(keyList, values) }
+
+    /// `d[key]` for any key: strings by text, other keys by Python equality with the original keys.
+    func value(for key: JinjaValue) -> JinjaValue? {
+        if case .string(let k) = key {
+            guard let i = position(of: k), keyValues?[i].isString ?? true else { return nil }
+            return values[i]
+        }
+        guard let keyValues else { return nil }
+        for (i, k) in keyValues.enumerated() where !k.isString && ((try? k.pythonEquals(key)) ?? false) { return values[i] }
+        return nil
+    }
+
+    /// Sets `d[key]` for a key of any type (a dict literal or `dict()` with non-string keys).
+    mutating func set(_ value: JinjaValue, for key: JinjaValue) throws {
+        if case .string(let k) = key, keyValues == nil {
+            self[k] = value
+            return
+        }
+        for (i, k) in keyList.enumerated() where try k.pythonEquals(key) {
+            values[i] = value
+            return
+        }
+        if keyValues == nil { keyValues = keys.map { .string($0) } }
+        keys.append(try key.pythonString())
+        values.append(value)
+        keyValues?.append(key)
+        rebuildIndex()
+    }
 
     func position(of key: String) -> Int? {
         if let index { return index[JinjaKey(key)] }
@@ -116,7 +155,7 @@ public struct JinjaObject: Sendable, Equatable {
 
     /// Structural equality: the same origin, the same keys in the same order and equal values.
     public static func == (lhs: JinjaObject, rhs: JinjaObject) -> Bool {
-        lhs.origin == rhs.origin && lhs.keys.count == rhs.keys.count
+        lhs.origin == rhs.origin && lhs.keys.count == rhs.keys.count && lhs.keyValues == rhs.keyValues
             && zip(lhs.keys, rhs.keys).allSatisfy { $0.utf8.elementsEqual($1.utf8) } && lhs.values == rhs.values
     }
 }

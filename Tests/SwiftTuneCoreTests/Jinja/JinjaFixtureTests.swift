@@ -101,7 +101,7 @@ struct JinjaFixtureTests {
                 case .failure(let e as JinjaError):
                     var ok = e.kind == kind && e.template == "<template>"
                     if kind == .raised, e.message != message { ok = false }
-                    if let line = error.int("line"), kind == .syntax || kind == .raised, e.line != line { ok = false }
+                    if let line = error.int("line"), e.line != line { ok = false }
                     if !ok {
                         failures.append("\(name)\n  expected error: \(kind.map { "\($0)" } ?? "?") line \(error.int("line") ?? 0): \(message)\n  observed error: \(e.kind) \(e)")
                     }
