@@ -88,6 +88,9 @@ public final class Tokenizer: @unchecked Sendable {  // immutable after init; BP
     /// Builds a tokenizer from decoded files; `path` names the tokenizer.json in errors.
     ///
     /// - Parameters:
+    ///   - file: the decoded `tokenizer.json`.
+    ///   - config: the decoded `tokenizer_config.json`, or `nil` for none.
+    ///   - path: the `tokenizer.json` path named in errors.
     ///   - chatTemplateFile: a `chat_template.jinja` read beside the files; it wins over `config.chatTemplate`.
     /// - Throws: `TokenizerError.unsupportedComponent` for a component type SwiftTune does not run,
     ///   `.invalidComponent` / `.unknownToken` for settings that cannot be used.
