@@ -31,7 +31,7 @@ struct DemoCommand: ParsableCommand {
         let references = test.map { $0[1].content }
         print("SwiftTune demo: \(network.parameterCount) parameters, \(test.count) held-out phrases, \(Runtime.threadCount) threads")
 
-        let before = translate(network, tokenizer, prompts)
+        let before = try translate(network, tokenizer, prompts)
         report("before fine-tuning", before, references)
 
         let encoder = SampleEncoder(tokenizer: tokenizer, scope: .assistantTokens, maxLength: 64)
@@ -58,7 +58,7 @@ struct DemoCommand: ParsableCommand {
         })
         Console.endBar()
         network.setLoRATraining(false)
-        let after = translate(network, tokenizer, prompts)
+        let after = try translate(network, tokenizer, prompts)
         report("after fine-tuning", after, references)
         print("samples (held out):")
         for i in 0..<min(6, test.count) {
@@ -69,12 +69,12 @@ struct DemoCommand: ParsableCommand {
         print("adapter saved to \(output) (PEFT format)")
     }
 
-    func translate(_ model: CausalLanguageModel<Float>, _ tokenizer: Tokenizer, _ prompts: [[Int]]) -> [String] {
+    func translate(_ model: CausalLanguageModel<Float>, _ tokenizer: Tokenizer, _ prompts: [[Int]]) throws -> [String] {
         var out: [String] = []
         let stops: Set<Int> = Set([tokenizer.eosTokenID].compactMap { $0 } + model.configuration.endOfSequenceTokenIDs)
         for start in stride(from: 0, to: prompts.count, by: 50) {
             let chunk = Array(prompts[start..<min(start + 50, prompts.count)])
-            for ids in model.generate(prompts: chunk, maxNewTokens: 24, stopTokens: stops) {
+            for ids in try model.generate(prompts: chunk, maxNewTokens: 24, stopTokens: stops) {
                 out.append(tokenizer.decode(ids.filter { !stops.contains($0) }, skipSpecialTokens: true)
                     .trimmingCharacters(in: .whitespacesAndNewlines))
             }

@@ -35,9 +35,13 @@ struct EvalCommand: ParsableCommand {
             let scored = sample.scoredTokenCount
             var nll = Double.nan
             if scored > 0 {
-                nll = Double(withoutGradients {
-                    model.loss(sample.ids, labels: sample.labels, shape: [1, sample.ids.count]).item
-                })
+                do {
+                    nll = Double(try withoutGradients {
+                        try model.loss(sample.ids, labels: sample.labels, shape: [1, sample.ids.count]).item
+                    })
+                } catch let error as ModelInputError {
+                    throw CommandError("\(dataset):\(entry.line): \(error)")
+                }
                 totalNLL += nll * Double(scored)
                 totalTokens += scored
             }

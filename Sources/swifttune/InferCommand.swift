@@ -51,7 +51,14 @@ struct InferCommand: ParsableCommand {
             let chunk = Array(prompts[start..<min(start + batchSize, prompts.count)])
             var options = sampling
             options.seed = seed &+ UInt64(start)
-            let results = model.generate(prompts: chunk, maxNewTokens: maxNewTokens, sampling: options, stopTokens: stops)
+            let results: [[Int]]
+            do {
+                results = try model.generate(prompts: chunk, maxNewTokens: maxNewTokens, sampling: options, stopTokens: stops)
+            } catch let error as ModelInputError {
+                let lines = data.rows[start..<min(start + batchSize, prompts.count)].map(\.line)
+                let at = lines.count == 1 ? "line \(lines[0])" : "lines \(lines.first ?? 0)-\(lines.last ?? 0)"
+                throw CommandError("\(dataset): \(at): \(error)")
+            }
             for (k, ids) in results.enumerated() {
                 let text = tokenizer.decode(ids.filter { !stops.contains($0) }, skipSpecialTokens: true)
                 try writer.append(["index": start + k, "output_ids": ids, "response": text])
@@ -74,7 +81,7 @@ struct InferCommand: ParsableCommand {
                                                  context: encoder.context).ids
             var generated: [Int] = []
             var printed = ""
-            _ = model.generate(prompts: [prompt], maxNewTokens: maxNewTokens, sampling: sampling, stopTokens: stops) { _, token in
+            _ = try model.generate(prompts: [prompt], maxNewTokens: maxNewTokens, sampling: sampling, stopTokens: stops) { _, token in
                 if !stops.contains(token) { generated.append(token) }
                 let text = tokenizer.decode(generated, skipSpecialTokens: true)
                 if text.hasPrefix(printed) { print(text.dropFirst(printed.count), terminator: ""); printed = text }

@@ -19,8 +19,12 @@ struct InitCommand: ParsableCommand {
         }
         guard let data = FileManager.default.contents(atPath: modelConfig) else { throw CommandError("\(modelConfig): cannot read") }
         let configuration: ModelConfiguration
-        do { configuration = try JSONDecoder().decode(ModelConfiguration.self, from: data) } catch {
-            throw CommandError("\(modelConfig): \(error)")
+        do { configuration = try ModelConfiguration.decode(data, file: modelConfig) } catch {
+            throw CommandError("--model-config \(error)")
+        }
+        let tokenizerFile = URL(fileURLWithPath: tokenizer).appendingPathComponent("tokenizer.json")
+        guard FileManager.default.fileExists(atPath: tokenizerFile.path) else {
+            throw CommandError("--tokenizer \(tokenizer): no tokenizer.json in the folder")
         }
         let model = CausalLanguageModel<Float>(configuration: configuration, seed: seed)
         try model.save(to: URL(fileURLWithPath: output), dtype: storage, tokenizerSource: URL(fileURLWithPath: tokenizer))

@@ -44,7 +44,7 @@ struct TrainingJob {
         try FileManager.default.createDirectory(at: outputURL, withIntermediateDirectories: true)
         signal(SIGINT) { _ in interruptRequested = 1 }
         let log = try TrainingLog(url: outputURL.appendingPathComponent("logging.jsonl"), resumedStep: trainer.step)
-        let initialValidation = trainer.validationLoss()
+        let initialValidation = try trainer.validationLoss()
         if let initialValidation { print(String(format: "validation loss before training: %.4f", initialValidation)) }
         var logError: Error?
         try trainer.train(onProgress: { p in

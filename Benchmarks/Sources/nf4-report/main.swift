@@ -86,7 +86,7 @@ if let probe {
     var tensorPeak = tensorsBefore
     for _ in 0..<2 {
         let start = Runtime.resetPeakTensorBytes()
-        let loss = model.loss(ids, labels: ids, shape: [1, tokens])
+        let loss = try model.loss(ids, labels: ids, shape: [1, tokens])
         let afterForward = (Runtime.tensorBytes, Runtime.peakTensorBytes)
         Runtime.resetPeakTensorBytes()
         loss.backward()
@@ -164,10 +164,10 @@ if !skipModel {
     if case .frozenBFloat16(let table, _) = model.embedTokens.table { denseBytes += table.rows * table.columns * 2 }
     let bytesPerToken = Double(packedBytes + denseBytes)
     var times: [Double] = []
-    _ = model.generate(prompts: [Array(ids[0..<32])], maxNewTokens: 64, stopTokens: [])
+    _ = try model.generate(prompts: [Array(ids[0..<32])], maxNewTokens: 64, stopTokens: [])
     for _ in 0..<3 {
         let start = monotonicSeconds()
-        _ = model.generate(prompts: [Array(ids[0..<32])], maxNewTokens: 64, stopTokens: [])
+        _ = try model.generate(prompts: [Array(ids[0..<32])], maxNewTokens: 64, stopTokens: [])
         times.append(monotonicSeconds() - start)
     }
     times.sort()

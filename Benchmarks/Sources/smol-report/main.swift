@@ -127,12 +127,12 @@ struct Timing {
     var median: Double { times.sorted()[times.count / 2] }
 }
 
-func measure(warmup: Int = 1, reps: Int, _ body: () -> Void) -> Timing {
-    for _ in 0..<warmup { body() }
+func measure(warmup: Int = 1, reps: Int, _ body: () throws -> Void) rethrows -> Timing {
+    for _ in 0..<warmup { try body() }
     var times: [Double] = []
     for _ in 0..<reps {
         let t = now()
-        body()
+        try body()
         times.append(now() - t)
     }
     return Timing(times: times)
@@ -214,8 +214,8 @@ func makeFullModel() -> (CausalLanguageModel<Float>, AdamW<Float>) {
     return (model, AdamW<Float>(learningRate: 1e-5))
 }
 
-func trainingStep(_ model: CausalLanguageModel<Float>, _ optimizer: AdamW<Float>) {
-    let loss = model.loss(ids, labels: labels, shape: [B, T])
+func trainingStep(_ model: CausalLanguageModel<Float>, _ optimizer: AdamW<Float>) throws {
+    let loss = try model.loss(ids, labels: labels, shape: [B, T])
     loss.backward()
     optimizer.step(model.trainableParameters)
     model.zeroGradients()
@@ -225,12 +225,12 @@ func trainingStep(_ model: CausalLanguageModel<Float>, _ optimizer: AdamW<Float>
 
 if let seconds = options.profileLoRA ?? options.profileFull {
     let (model, optimizer) = options.profileLoRA != nil ? makeLoRAModel() : makeFullModel()
-    trainingStep(model, optimizer)
+    try trainingStep(model, optimizer)
     let start = now()
     var steps = 0
     log("smol-report: profiling training steps for \(seconds) s (pid \(getpid()))")
     while now() - start < seconds {
-        trainingStep(model, optimizer)
+        try trainingStep(model, optimizer)
         steps += 1
     }
     log("smol-report: \(steps) steps, \(String(format: "%.3f", (now() - start) / Double(max(steps, 1)))) s/step")
@@ -303,7 +303,7 @@ if wanted.contains("lora") {
     log("smol-report: lora_sft_step (1 warmup + \(options.reps))")
     let (model, optimizer) = makeLoRAModel()
     let trainable = model.trainableParameters.reduce(0) { $0 + $1.shape.reduce(1, *) }
-    let t = measure(reps: options.reps) { trainingStep(model, optimizer) }
+    let t = try measure(reps: options.reps) { try trainingStep(model, optimizer) }
     report("lora_sft_step", t, tokensPerCall: tokens, flops: loraFLOPs,
            extra: [("seq", .int(T)), ("trainable_params", .int(trainable)),
                    ("gradient_checkpointing", .bool(options.checkpointing))])
@@ -316,7 +316,7 @@ if !wanted.isDisjoint(with: ["full", "prefill", "decode"]) {
         model.gradientCheckpointing = options.checkpointing
         let optimizer = AdamW<Float>(learningRate: 1e-5)
         let trainable = model.trainableParameters.reduce(0) { $0 + $1.shape.reduce(1, *) }
-        let t = measure(reps: options.reps) { trainingStep(model, optimizer) }
+        let t = try measure(reps: options.reps) { try trainingStep(model, optimizer) }
         report("full_sft_step", t, tokensPerCall: tokens, flops: fullFLOPs,
                extra: [("seq", .int(T)), ("trainable_params", .int(trainable)),
                        ("gradient_checkpointing", .bool(options.checkpointing))])
@@ -324,7 +324,7 @@ if !wanted.isDisjoint(with: ["full", "prefill", "decode"]) {
     }
     if wanted.contains("prefill") {
         log("smol-report: prefill (1 warmup + \(options.reps))")
-        let t = measure(reps: options.reps) { _ = withoutGradients { model(ids, shape: [B, T]) } }
+        let t = try measure(reps: options.reps) { _ = try withoutGradients { try model(ids, shape: [B, T]) } }
         report("prefill", t, tokensPerCall: tokens, flops: forwardFLOPs, extra: [("seq", .int(T))])
     }
     if wanted.contains("decode") {
@@ -332,8 +332,8 @@ if !wanted.isDisjoint(with: ["full", "prefill", "decode"]) {
         let prompt = Array(ids.prefix(32))
         let newTokens = 64
         var generated = 0
-        let t = measure(reps: options.reps) {
-            generated = model.generate(prompts: [prompt], maxNewTokens: newTokens, stopTokens: [])[0].count
+        let t = try measure(reps: options.reps) {
+            generated = try model.generate(prompts: [prompt], maxNewTokens: newTokens, stopTokens: [])[0].count
         }
         precondition(generated == newTokens, "generated \(generated) tokens, expected \(newTokens)")
         let rate = Double(newTokens) / t.median

@@ -11,24 +11,45 @@ extension CausalLanguageModel where Scalar == Float {
     ///   - onToken: called with (row, token) as each token is chosen — for streaming; return `false` to stop
     ///     that row.
     /// - Returns: the generated ids of each row (prompt excluded).
+    /// - Throws: ``ModelInputError`` before any work: no prompts or an empty one, an id outside the vocabulary,
+    ///   a negative `maxNewTokens`, a longest prompt + `maxNewTokens` beyond `max_position_embeddings`, invalid
+    ///   `sampling` options (``SamplingOptions/validate()``), or a KV cache larger than physical memory.
     public func generate(prompts: [[Int]], maxNewTokens: Int, sampling: SamplingOptions = .greedy,
-                         stopTokens: Set<Int>? = nil, onToken: ((_ row: Int, _ token: Int) -> Bool)? = nil) -> [[Int]] {
-        precondition(!prompts.isEmpty && prompts.allSatisfy { !$0.isEmpty }, "generate needs non-empty prompts")
+                         stopTokens: Set<Int>? = nil, onToken: ((_ row: Int, _ token: Int) -> Bool)? = nil) throws -> [[Int]] {
         let c = configuration
-        for p in prompts { for id in p { precondition(id >= 0 && id < c.vocabularySize, "token id \(id) outside the vocabulary of \(c.vocabularySize)") } }
+        guard !prompts.isEmpty else {
+            throw ModelInputError.invalidGenerationSetting(name: "batch size", value: "0", requirement: "must be at least 1")
+        }
+        if let empty = prompts.firstIndex(where: \.isEmpty) {
+            throw ModelInputError.invalidGenerationSetting(name: "prompt[\(empty)]", value: "[]",
+                                                           requirement: "needs at least one token")
+        }
+        guard maxNewTokens >= 0 else {
+            throw ModelInputError.invalidGenerationSetting(name: "max_new_tokens", value: "\(maxNewTokens)",
+                                                           requirement: "must be ≥ 0")
+        }
+        try sampling.validate()
+        for p in prompts { try Self.checkTokens(p, vocabularySize: c.vocabularySize) }
         let stops = stopTokens ?? Set(c.endOfSequenceTokenIDs)
         let B = prompts.count
         let lengths = prompts.map(\.count)
-        let T = lengths.max()!
-        let cache = KVCache(configuration: c, batchSize: B, capacity: T + maxNewTokens)
+        let T = lengths.max() ?? 0
+        let maxPositions = min(c.maxPositions, rope.maxPositions)
+        guard T <= maxPositions else { throw ModelInputError.sequenceTooLong(length: T, maxPositions: maxPositions) }
+        guard maxNewTokens <= maxPositions - T else {
+            throw ModelInputError.invalidGenerationSetting(
+                name: "max_new_tokens", value: "\(maxNewTokens)",
+                requirement: "the longest prompt (\(T) tokens) + max_new_tokens must not exceed max_position_embeddings = \(maxPositions), so at most \(maxPositions - T)")
+        }
+        let cache = try KVCache(configuration: c, batchSize: B, capacity: T + maxNewTokens)
         var generator = RandomGenerator(seed: sampling.seed)
         var outputs = [[Int]](repeating: [], count: B)
         var finished = [Bool](repeating: maxNewTokens == 0, count: B)
         var history = prompts
-        return withoutGradients {
+        return try withoutGradients {
             // Prefill: right-padded rows; the logits of each row's last real token start generation.
             let ids = prompts.flatMap { $0 + [Int](repeating: 0, count: T - $0.count) }
-            let layout = try! AttentionLayout.padded(lengths: lengths, length: T, window: c.slidingWindow ?? 0)
+            let layout = try AttentionLayout.padded(lengths: lengths, length: T, window: c.slidingWindow ?? 0)
             var h = embedTokens(ids, shape: [B, T])
             for (i, layer) in layers.enumerated() {
                 h = layer.prefill(h, layout: layout, rope: rope, cache: cache, layer: i, counts: lengths)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Keys and values of every layer for the tokens generated so far, laid out for the decode kernel.
 ///
 /// Per layer: keys and values `[B, KV, capacity, D]` (head-major, so one head's keys are contiguous and a decode
@@ -13,7 +15,22 @@ public final class KVCache {
     var values: [Tensor<Float>]
 
     /// An empty cache for a model's configuration.
-    public init(configuration c: ModelConfiguration, batchSize: Int, capacity: Int) {
+    /// - Throws: ``ModelInputError`` when `batchSize` < 1, `capacity` is outside `1...max_position_embeddings`, or the
+    ///   cache (computed with overflow checks) would exceed physical memory.
+    public init(configuration c: ModelConfiguration, batchSize: Int, capacity: Int) throws {
+        guard batchSize >= 1 else {
+            throw ModelInputError.invalidGenerationSetting(name: "batch size", value: "\(batchSize)", requirement: "must be at least 1")
+        }
+        guard capacity >= 1 && capacity <= c.maxPositions else {
+            throw ModelInputError.invalidGenerationSetting(
+                name: "KV cache capacity", value: "\(capacity)", requirement: "must be in 1...\(c.maxPositions) (max_position_embeddings)")
+        }
+        let memory = ProcessInfo.processInfo.physicalMemory
+        let bytes = KVCache.bytes(configuration: c, batchSize: batchSize, capacity: capacity)
+        guard let bytes, bytes <= memory else {
+            throw ModelInputError.exceedsMemory(what: "a KV cache for \(batchSize) rows of \(capacity) positions",
+                                                bytes: bytes, physicalMemory: memory)
+        }
         self.batchSize = batchSize
         self.capacity = capacity
         keyValueHeads = c.keyValueHeads
@@ -22,6 +39,18 @@ public final class KVCache {
         let shape = [batchSize, c.keyValueHeads, capacity, c.headDimension]
         keys = (0..<c.layerCount).map { _ in Tensor<Float>.zeros(shape) }
         values = (0..<c.layerCount).map { _ in Tensor<Float>.zeros(shape) }
+    }
+
+    /// 2 · L · B · KV · capacity · D · 4 bytes, or `nil` when that overflows.
+    static func bytes(configuration c: ModelConfiguration, batchSize: Int, capacity: Int) -> UInt64? {
+        var total: UInt64 = 8
+        for factor in [c.layerCount, batchSize, c.keyValueHeads, capacity, c.headDimension] {
+            guard factor >= 0 else { return nil }
+            let (product, overflow) = total.multipliedReportingOverflow(by: UInt64(factor))
+            if overflow { return nil }
+            total = product
+        }
+        return total
     }
 
     /// Writes `count[b]` new positions of row b (from `[B, T, KV, D]` key/value tensors) after its current length.

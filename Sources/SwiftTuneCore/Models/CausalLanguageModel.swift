@@ -56,8 +56,10 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
     ///   - layout: packed segments / padding of the rows; default: every row one causal sequence. The model's
     ///     sliding window (if any) applies either way.
     /// - Returns: `[B, T, V]`.
-    public func callAsFunction(_ ids: [Int], shape: [Int], layout: AttentionLayout? = nil) -> Tensor<Scalar> {
-        outputLogits(finalHiddenStates(ids, shape: shape, layout: layout))
+    /// - Throws: ``ModelInputError`` (checked before any work) when the ids and shape disagree, an id lies outside the
+    ///   vocabulary or a position reaches `max_position_embeddings`.
+    public func callAsFunction(_ ids: [Int], shape: [Int], layout: AttentionLayout? = nil) throws -> Tensor<Scalar> {
+        outputLogits(try finalHiddenStates(ids, shape: shape, layout: layout))
     }
 
     /// The output projection: `h · Wᵀ` for hidden states `h` `[…, C]` → logits `[…, V]`, where `W` is `lm_head` or,
@@ -79,11 +81,9 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
     }
 
     /// The final-norm hidden states `[B, T, C]` that the output projection turns into logits.
-    func finalHiddenStates(_ ids: [Int], shape: [Int], layout: AttentionLayout? = nil) -> Tensor<Scalar> {
-        precondition(shape.count == 2 && shape[0] * shape[1] == ids.count, "ids \(ids.count) for shape \(shape)")
+    func finalHiddenStates(_ ids: [Int], shape: [Int], layout: AttentionLayout? = nil) throws -> Tensor<Scalar> {
+        try validateInput(ids, shape: shape, layout: layout)
         var layout = layout ?? AttentionLayout.causal(batchSize: shape[0], length: shape[1])
-        precondition(layout.batchSize == shape[0] && layout.length == shape[1],
-                     "layout \(layout.batchSize)×\(layout.length) for ids of shape \(shape)")
         if let window = configuration.slidingWindow, layout.window == 0 { layout = layout.withWindow(window) }
         let rowsLayout = layout
         var h = embedTokens(ids, shape: shape)
@@ -103,10 +103,12 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
     /// In a packed row, the last token of a segment is never trained to predict the first token of the next one.
     /// With a frozen output weight (LoRA, QLoRA) the logits are computed a chunk of rows at a time
     /// (``linearCrossEntropy(hidden:weight:targets:normalizer:chunkRows:)``), never all at once.
+    /// - Throws: ``ModelInputError`` (checked before any work) as ``callAsFunction(_:shape:layout:)`` does, and for
+    ///   a label count that differs from the ids' or a label that is neither −100 nor in the vocabulary.
     public func loss(_ ids: [Int], labels: [Int], shape: [Int], layout: AttentionLayout? = nil,
-                     normalizer: Double? = nil) -> Tensor<Scalar> {
-        precondition(labels.count == ids.count, "\(labels.count) labels for \(ids.count) ids")
-        let hidden = finalHiddenStates(ids, shape: shape, layout: layout)
+                     normalizer: Double? = nil) throws -> Tensor<Scalar> {
+        try validateLabels(labels, ids: ids)
+        let hidden = try finalHiddenStates(ids, shape: shape, layout: layout)
         let (B, T) = (shape[0], shape[1])
         var targets = [Int](repeating: ignoreIndex, count: B * T)
         for b in 0..<B {

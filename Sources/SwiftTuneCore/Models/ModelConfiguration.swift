@@ -60,7 +60,8 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         self.layerCount = layerCount
         self.attentionHeads = attentionHeads
         self.keyValueHeads = keyValueHeads ?? attentionHeads
-        self.headDimension = headDimension ?? hiddenSize / attentionHeads
+        // 0 heads leaves the head dimension 0 here, for ``validate(file:)`` to report (never a division by zero).
+        self.headDimension = headDimension ?? (attentionHeads > 0 ? hiddenSize / attentionHeads : 0)
         self.rmsNormEpsilon = rmsNormEpsilon
         self.ropeTheta = ropeTheta
         self.maxPositions = maxPositions
@@ -126,6 +127,9 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         }
     }
 
+    /// Decodes a Hugging Face `config.json` and validates it (``validate(file:)``).
+    /// - Throws: `DecodingError` for missing or mistyped fields, an unsupported architecture or RoPE scaling type;
+    ///   ``ModelConfigurationError`` (naming `config.json` and the field) for values out of range.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let names = try c.decode([String].self, forKey: .architectures)
@@ -183,6 +187,7 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         }
         endOfSequenceTokenIDs = try c.decodeIfPresent(OneOrMany.self, forKey: .eosTokenID)?.values ?? []
         beginningOfSequenceTokenID = try c.decodeIfPresent(Int.self, forKey: .bosTokenID)
+        try validate(file: "config.json", headDimensionGiven: try c.decodeIfPresent(Int.self, forKey: .headDimension) != nil)
     }
 
     public func encode(to encoder: Encoder) throws {

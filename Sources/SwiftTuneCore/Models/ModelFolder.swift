@@ -21,12 +21,7 @@ public struct ModelFolder {
         guard let data = FileManager.default.contents(atPath: configURL.path) else {
             throw ModelLoadingError.missingFile(configURL.path)
         }
-        var configuration: ModelConfiguration
-        do {
-            configuration = try JSONDecoder().decode(ModelConfiguration.self, from: data)
-        } catch {
-            throw ModelLoadingError.invalidConfiguration(file: configURL.path, reason: ModelLoadingError.describe(error))
-        }
+        var configuration = try ModelConfiguration.decode(data, file: configURL.path)
         let generationURL = url.appendingPathComponent("generation_config.json")
         if let data = FileManager.default.contents(atPath: generationURL.path) {
             do {
@@ -62,7 +57,9 @@ public struct ModelFolder {
     /// handed back to the kernel (they no longer count in resident memory; tensors that still read them fault them
     /// back in from the page cache).
     public func load<Scalar: TensorScalar>(_ type: Scalar.Type = Float.self) throws -> CausalLanguageModel<Scalar> {
-        let model = try CausalLanguageModel<Scalar>(configuration: configuration, weights: CheckpointWeights(store: store))
+        let weights = CheckpointWeights(store: store)
+        let model = try CausalLanguageModel<Scalar>(configuration: configuration, weights: weights)
+        try weights.checkNoUnusedTensors(configuration: configuration)
         store.releaseResidentPages()
         return model
     }
@@ -73,7 +70,9 @@ public struct ModelFolder {
     /// SmolLM-135M the load's peak drops by the 430 MB of float32 projection weights.
     public func load(_ type: Float.Type = Float.self, quantizingProjectionsToNF4: Bool) throws -> CausalLanguageModel<Float> {
         guard quantizingProjectionsToNF4 else { return try load(Float.self) }
-        let model = try CausalLanguageModel<Float>(configuration: configuration, weights: CheckpointWeights(store: store)) {
+        let weights = CheckpointWeights(store: store)
+        try weights.checkNoUnusedTensors(configuration: configuration, beforeReading: true)
+        let model = try CausalLanguageModel<Float>(configuration: configuration, weights: weights) {
             _ = CausalLanguageModel<Float>.quantizeProjections(of: $0, doubleQuantization: true)
             store.releaseResidentPages()   // this layer's checkpoint bytes are read and quantized
         }
@@ -103,6 +102,13 @@ enum WeightStore {
         switch self {
         case let .single(file): return file.url.path
         case let .sharded(index): return index.url.path
+        }
+    }
+
+    var tensorNames: [String] {
+        switch self {
+        case let .single(file): return file.tensorNames
+        case let .sharded(index): return index.tensorNames
         }
     }
 
@@ -145,10 +151,15 @@ enum WeightStore {
 /// Weights read from a checkpoint, with names and shapes checked against the architecture.
 final class CheckpointWeights: WeightSource {
     let store: WeightStore
+    /// The tensors the model read, and the projection paths read NF4-quantized (their companion tensors
+    /// `<path>.absmax`, `<path>.quant_map`, … belong to them).
+    private(set) var used: Set<String> = []
+    private(set) var quantizedPaths: Set<String> = []
 
     init(store: WeightStore) { self.store = store }
 
     func weight<S: TensorScalar>(_ path: String, shape: [Int], role: WeightRole, as type: S.Type) throws -> Tensor<S> {
+        used.insert(path)
         guard store.contains(path) else { throw ModelLoadingError.missingTensor(file: store.path, name: path) }
         let info = try store.info(path)
         guard info.shape == shape else {
@@ -163,10 +174,63 @@ final class CheckpointWeights: WeightSource {
     func quantizedWeight<S: TensorScalar>(_ path: String, shape: [Int], as type: S.Type) throws -> NF4Weight? {
         let stateKeys = [NF4Weight.BitsAndBytesKey.quantStateNF4, NF4Weight.BitsAndBytesKey.quantStateFP4]
         guard stateKeys.contains(where: { store.contains(path + $0) }) else { return nil }
+        used.insert(path)
+        quantizedPaths.insert(path)
         guard S.self == Float.self else {
             throw BitsAndBytesError.quantizedWeightNeedsFloat(file: store.path, tensor: path, scalar: "\(S.self)")
         }
         return try NF4Weight.readBitsAndBytes(name: path, shape: shape, from: store)
+    }
+
+    /// Throws ``ModelLoadingError/unexpectedTensors(file:names:count:reason:)`` when the checkpoint holds tensors the
+    /// configuration has no place for (layers beyond `num_hidden_layers`, a module the architecture lacks), which
+    /// would otherwise be ignored silently. Tolerated, as transformers ignores them: `rotary_emb.inv_freq` buffers
+    /// and `lm_head.weight` beside tied embeddings. With `beforeReading`, the expected names are computed from the
+    /// configuration (for loads that quantize while reading) instead of from what was read.
+    func checkNoUnusedTensors(configuration c: ModelConfiguration, beforeReading: Bool = false) throws {
+        let expected = beforeReading ? Set(Self.expectedNames(c)) : used
+        let unused = store.tensorNames.filter { name in
+            if expected.contains(name) || name.hasSuffix("rotary_emb.inv_freq") { return false }
+            if name == "lm_head.weight" && c.tieWordEmbeddings { return false }
+            // A quantized projection's companions: `<path>.absmax`, `<path>.quant_state.bitsandbytes__nf4`, …
+            if let dot = name.range(of: ".weight.", options: .backwards) {
+                let owner = String(name[..<dot.lowerBound]) + ".weight"
+                if beforeReading ? expected.contains(owner) : quantizedPaths.contains(owner) { return false }
+            }
+            return true
+        }
+        guard !unused.isEmpty else { return }
+        let layerIndices = unused.compactMap { name -> Int? in
+            guard name.hasPrefix("model.layers.") else { return nil }
+            return Int(name.dropFirst("model.layers.".count).prefix { $0.isNumber })
+        }
+        let reason: String
+        if let highest = layerIndices.max(), highest >= c.layerCount {
+            reason = "config.json says num_hidden_layers = \(c.layerCount), but the weights have layers up to \(highest)"
+        } else {
+            reason = "the configuration (\(c.architecture.rawValue)) has no such parameters"
+        }
+        throw ModelLoadingError.unexpectedTensors(file: store.path, names: Array(unused.prefix(5)), count: unused.count,
+                                                  reason: reason)
+    }
+
+    /// Every dense parameter path a model of configuration `c` reads.
+    static func expectedNames(_ c: ModelConfiguration) -> [String] {
+        var names = ["model.embed_tokens.weight", "model.norm.weight"]
+        if !c.tieWordEmbeddings { names.append("lm_head.weight") }
+        let qkvBias = c.attentionBias || c.architecture == .qwen2
+        for i in 0..<max(0, c.layerCount) {
+            let p = "model.layers.\(i)"
+            names += ["\(p).input_layernorm.weight", "\(p).post_attention_layernorm.weight"]
+            if c.architecture == .qwen3 { names += ["\(p).self_attn.q_norm.weight", "\(p).self_attn.k_norm.weight"] }
+            for name in ProjectionName.allCases {
+                let module = name == .gate || name == .up || name == .down ? "mlp" : "self_attn"
+                names.append("\(p).\(module).\(name.rawValue).weight")
+                let bias = module == "mlp" ? c.mlpBias : (name == .output ? c.attentionBias : qkvBias)
+                if bias { names.append("\(p).\(module).\(name.rawValue).bias") }
+            }
+        }
+        return names
     }
 }
 

@@ -7,6 +7,9 @@ public enum ModelLoadingError: Error, CustomStringConvertible, Equatable {
     case missingTensor(file: String, name: String)
     case shapeMismatch(file: String, name: String, expected: [Int], actual: [Int])
     case unsupportedDType(file: String, name: String, dtype: String)
+    /// The weights hold `count` tensors the configuration has no place for (`names`: the first few); `reason`
+    /// says why (e.g. more layers than `num_hidden_layers`).
+    case unexpectedTensors(file: String, names: [String], count: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -15,6 +18,9 @@ public enum ModelLoadingError: Error, CustomStringConvertible, Equatable {
         case let .missingTensor(file, name): return "\(file): tensor '\(name)' is missing"
         case let .shapeMismatch(file, name, expected, actual): return "\(file): tensor '\(name)' has shape \(actual), expected \(expected)"
         case let .unsupportedDType(file, name, dtype): return "\(file): tensor '\(name)' has dtype \(dtype), not a floating-point type"
+        case let .unexpectedTensors(file, names, count, reason):
+            let more = count > names.count ? " and \(count - names.count) more" : ""
+            return "\(file): \(count) tensor(s) not used by the model: \(names.map { "'\($0)'" }.joined(separator: ", "))\(more); \(reason)"
         }
     }
 

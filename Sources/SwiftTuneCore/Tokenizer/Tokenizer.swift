@@ -114,6 +114,8 @@ public final class Tokenizer: @unchecked Sendable {  // immutable after init; BP
         let named = config?.namedChatTemplates ?? [:]
         namedFolderTemplates = named.isEmpty ? nil : named.mapValues { compile($0, "\(configPath) (chat_template)") }
         model = try BPEModel(file.model, vocabulary: file.vocabulary, path: path)
+        try Tokenizer.checkIDs(file, path: path)
+        try Tokenizer.checkMerges(file, path: path)
         normalizer = try file.normalizer.map { try Normalizer($0, path: path) }
         preTokenizer = try file.preTokenizer.map { try PreTokenizer($0, path: path) }
         postProcessor = try file.postProcessor.map { try PostProcessor($0, path: path) }

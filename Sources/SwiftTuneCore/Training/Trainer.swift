@@ -114,14 +114,20 @@ public final class Trainer {
     }
 
     /// One optimizer step; returns its progress record.
+    /// - Throws: ``ModelInputError`` when a batch holds an id or label outside the vocabulary or a row longer than the
+    ///   model's positions (the step is then not applied).
     @discardableResult
-    public func trainStep(startTime: Date = Date(), tokensSoFar: inout Int) -> TrainingProgress {
+    public func trainStep(startTime: Date = Date(), tokensSoFar: inout Int) throws -> TrainingProgress {
         let batches = (0..<accumulationSteps).map { microBatch(microBatchIndex + $0) }
         let scored = Double(max(1, batches.reduce(0) { $0 + $1.scoredTokenCount }))
+        for batch in batches {   // every micro-batch checked before any gradient accumulates
+            try model.validateLabels(batch.labels, ids: batch.ids)
+            try model.validateInput(batch.ids, shape: batch.shape, layout: batch.layout)
+        }
         var loss = 0.0
         for (offset, batch) in batches.enumerated() {
             willRunMicroBatch?(microBatchIndex + offset)
-            let l = model.loss(batch.ids, labels: batch.labels, shape: batch.shape, layout: batch.layout, normalizer: scored)
+            let l = try model.loss(batch.ids, labels: batch.labels, shape: batch.shape, layout: batch.layout, normalizer: scored)
             l.backward()
             loss += Double(l.item)
             tokensSoFar += batch.tokenCount
@@ -148,12 +154,13 @@ public final class Trainer {
     var startStep = 0
 
     /// Mean loss over the scored tokens of the validation samples (no gradients).
-    public func validationLoss() -> Double? {
+    /// - Throws: ``ModelInputError`` for a validation batch the model cannot take.
+    public func validationLoss() throws -> Double? {
         guard !validation.isEmpty else { return nil }
         let total = Double(validation.reduce(0) { $0 + $1.scoredTokenCount })
-        return withoutGradients {
-            validation.reduce(0.0) { sum, b in
-                sum + Double(model.loss(b.ids, labels: b.labels, shape: b.shape, layout: b.layout, normalizer: total).item)
+        return try withoutGradients {
+            try validation.reduce(0.0) { sum, b in
+                sum + Double(try model.loss(b.ids, labels: b.labels, shape: b.shape, layout: b.layout, normalizer: total).item)
             }
         }
     }
@@ -166,10 +173,10 @@ public final class Trainer {
         startStep = step
         var tokens = 0
         while step < totalSteps {
-            var progress = trainStep(startTime: start, tokensSoFar: &tokens)
+            var progress = try trainStep(startTime: start, tokensSoFar: &tokens)
             let evalSteps = configuration.effectiveEvalSteps
             if evalSteps > 0 && step % evalSteps == 0 || step == totalSteps {
-                progress.validationLoss = validationLoss()
+                progress.validationLoss = try validationLoss()
                 history[history.count - 1] = progress
             }
             let control = onProgress(progress)

@@ -101,10 +101,10 @@ struct LoRALayerTests {
         let adapters = try model.applyLoRA(LoRAConfiguration(rank: 4, alpha: 8, useDoRA: dora), seed: 6)
         LoRAFixtures.perturb(adapters, seed: 7)
         let ids = [5, 17, 33, 2, 90, 41, 8, 63], shape = [1, 8]
-        let unmerged = withoutGradients { model(ids, shape: shape) }
+        let unmerged = try withoutGradients { try model(ids, shape: shape) }
         try model.mergeLoRA()
         #expect(adapters.allSatisfy { $0.isMerged })
-        let merged = withoutGradients { model(ids, shape: shape) }
+        let merged = try withoutGradients { try model(ids, shape: shape) }
         expectClose(merged, unmerged.doubles, rtol: 1e-4, atol: 1e-4, "merged vs unmerged logits")
         try model.unmergeLoRA()
         let basePaths = Set(adapters.map { $0.path + ".weight" })
@@ -112,14 +112,14 @@ struct LoRALayerTests {
             let tolerance = basePaths.contains(parameter.path) ? 1e-5 : 0
             #expect(maxAbsoluteDifference(parameter.value.scalars, before).value <= tolerance, "\(parameter.path) restored")
         }
-        expectClose(withoutGradients { model(ids, shape: shape) }, unmerged.doubles, rtol: 1e-5, atol: 1e-5, "after unmerge")
+        expectClose(try withoutGradients { try model(ids, shape: shape) }, unmerged.doubles, rtol: 1e-5, atol: 1e-5, "after unmerge")
 
         // A plain model with the adapters folded in.
         try model.mergeAndUnloadLoRA()
         #expect(model.loraAdapters.isEmpty)
         #expect(model.layers.allSatisfy { layer in ProjectionName.allCases.allSatisfy { layer.projection($0) is Linear<Float> } })
         #expect(model.parameters.count == original.count)
-        expectClose(withoutGradients { model(ids, shape: shape) }, unmerged.doubles, rtol: 1e-4, atol: 1e-4, "merged and unloaded")
+        expectClose(try withoutGradients { try model(ids, shape: shape) }, unmerged.doubles, rtol: 1e-4, atol: 1e-4, "merged and unloaded")
     }
 
     @Test func mergingAndPiSSANeedADenseBase() throws {
@@ -139,10 +139,10 @@ struct LoRALayerTests {
     func pissaLeavesTheInitialForwardUnchanged(_ dora: Bool) throws {
         let model = try LoRAFixtures.baseModel()
         let ids = [5, 17, 33, 2, 90, 41, 8, 63], shape = [1, 8]
-        let before = withoutGradients { model(ids, shape: shape) }
+        let before = try withoutGradients { try model(ids, shape: shape) }
         let weights = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.path, $0.value.scalars) })
         let adapters = try model.applyLoRA(LoRAConfiguration(rank: 4, alpha: 8, useDoRA: dora, initialization: .pissa), seed: 1)
-        let after = withoutGradients { model(ids, shape: shape) }
+        let after = try withoutGradients { try model(ids, shape: shape) }
         expectClose(after, before.doubles, rtol: 1e-4, atol: 1e-4, "PiSSA initial logits")
         for adapter in adapters {
             let dense = try #require(adapter.base as? Linear<Float>)
@@ -188,7 +188,7 @@ struct LoRALayerTests {
         #expect(trainable == Set(adapters.flatMap(\.adapterParameters).map(\.path)))
         #expect(trainable.count == 14 * 3)
         let ids = [5, 17, 33, 2, 90, 41, 8, 63]
-        model.loss(ids, labels: ids, shape: [1, 8]).backward()
+        try model.loss(ids, labels: ids, shape: [1, 8]).backward()
         for parameter in model.parameters {
             if trainable.contains(parameter.path) {
                 // B starts at zero, so only B (and m) get a nonzero gradient at first.

@@ -16,10 +16,10 @@ struct LoRAParityTests {
         let expected = try LoRAFixtures.expected(variant)
         let batch = try LoRAFixtures.batch(expected)
 
-        let logits = withoutGradients { model(batch.ids, shape: batch.shape) }
+        let logits = try withoutGradients { try model(batch.ids, shape: batch.shape) }
         expectClose(logits, try expected.tensor("logits", as: Double.self).scalars, rtol: 1e-4, atol: 1e-4, "\(variant) logits")
 
-        let loss = model.loss(batch.ids, labels: batch.labels, shape: batch.shape)
+        let loss = try model.loss(batch.ids, labels: batch.labels, shape: batch.shape)
         let expectedLoss = try expected.tensor("loss", as: Double.self).scalars[0]
         #expect(Swift.abs(loss.item.doubleValue - expectedLoss) < 1e-4,
                 "\(variant) loss: expected \(expectedLoss), observed \(loss.item), tolerance 1e-4")

@@ -69,7 +69,7 @@ struct FolderTemplateTrainingTests {
 
         let prompt = try tokenizer.encodeChat([.user("say 3")], addGenerationPrompt: true).ids
         #expect(tokenizer.decode(prompt).hasSuffix("<|im_start|>### assistant\n"))
-        let output = model.generate(prompts: [prompt], maxNewTokens: 6)
+        let output = try model.generate(prompts: [prompt], maxNewTokens: 6)
         #expect(output[0].count == 6 || output[0].contains(tokenizer.eosTokenID ?? -1))
     }
 }

@@ -64,7 +64,7 @@ struct NF4ExportErrorTests {
         #expect(folder.quantization?.useDoubleQuantization == false)
         let loaded = try folder.load(Float.self)
         let row = [5, 7, 11, 13, 17]
-        let (a, b) = withoutGradients { (loaded(row, shape: [1, 5]), model(row, shape: [1, 5])) }
+        let (a, b) = try withoutGradients { (try loaded(row, shape: [1, 5]), try model(row, shape: [1, 5])) }
         #expect(firstBitDifference(a.scalars, b.scalars) == nil, "logits after a round trip")
     }
 
@@ -151,7 +151,7 @@ struct NF4ExportErrorTests {
             }
         }
         let row = [3, 1, 4, 1, 5, 9, 2, 6]
-        let (a, b) = withoutGradients { (model(row, shape: [1, 8]), reference(row, shape: [1, 8])) }
+        let (a, b) = try withoutGradients { (try model(row, shape: [1, 8]), try reference(row, shape: [1, 8])) }
         let r = allClose(a.doubles, b.doubles, rtol: 1e-5, atol: 1e-5)
         #expect(r.ok, "dense vs NF4 logits: \(r.report)")
     }

@@ -164,7 +164,7 @@ struct NF4ExportTests {
             }
         }
         let row = [13, 59, 42, 17, 40, 16, 86, 68, 3, 90, 11]
-        let (la, lb) = withoutGradients { (loaded(row, shape: [1, row.count]), reference(row, shape: [1, row.count])) }
+        let (la, lb) = try withoutGradients { (try loaded(row, shape: [1, row.count]), try reference(row, shape: [1, row.count])) }
         #expect(firstBitDifference(la.scalars, lb.scalars) == nil, "\(name): logits of the loaded folder")
         #expect(loaded.hasNF4Projections)
     }
@@ -195,7 +195,7 @@ struct NF4ExportTests {
         // bfloat16).
         if let rows = fixture.expected.rows, let logits = fixture.expected.logits {
             for (row, expected) in zip(rows, logits) {
-                let observed = withoutGradients { loaded(row, shape: [1, row.count]) }
+                let observed = try withoutGradients { try loaded(row, shape: [1, row.count]) }
                 let r = allClose(observed.doubles, expected, rtol: 1e-4, atol: 1e-4)
                 #expect(r.ok, "\(name): logits vs transformers + bitsandbytes: \(r.report)")
             }

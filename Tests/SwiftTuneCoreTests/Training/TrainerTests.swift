@@ -29,15 +29,15 @@ struct TrainerTests {
         let packed = Batch.packed(Packing.bestFitDecreasing(data, capacity: 24))
         #expect(packed.shape[0] < padded.shape[0])
         #expect(packed.scoredTokenCount == padded.scoredTokenCount)
-        func lossAndGrads(_ b: Batch) -> (Float, [[Float]]) {
-            let loss = model.loss(b.ids, labels: b.labels, shape: b.shape, layout: b.layout)
+        func lossAndGrads(_ b: Batch) throws -> (Float, [[Float]]) {
+            let loss = try model.loss(b.ids, labels: b.labels, shape: b.shape, layout: b.layout)
             loss.backward()
             let grads = model.parameters.map { $0.grad!.scalars }
             model.zeroGradients()
             return (loss.item, grads)
         }
-        let (lp, gp) = lossAndGrads(padded)
-        let (lk, gk) = lossAndGrads(packed)
+        let (lp, gp) = try lossAndGrads(padded)
+        let (lk, gk) = try lossAndGrads(packed)
         #expect(Swift.abs(lp - lk) < 1e-5, "padded \(lp) vs packed \(lk)")
         for (a, b) in zip(gp, gk) {
             let d = maxAbsoluteDifference(a, b)
@@ -125,9 +125,9 @@ struct TrainerTests {
         c.batchSize = 4
         let data = samples(8, seed: 3)
         let trainer = try Trainer(model: try model(), samples: data, validationSamples: data, configuration: c)
-        let before = trainer.validationLoss()!
+        let before = try trainer.validationLoss()!
         try trainer.train()
-        let after = trainer.validationLoss()!
+        let after = try trainer.validationLoss()!
         #expect(after < before * 0.7, "validation loss \(before) → \(after)")
     }
 

@@ -41,7 +41,7 @@ guard let first = trainer.history.first?.loss, let last = trainer.history.last?.
 let test = try JSONLDataset(contentsOf: URL(fileURLWithPath: arguments[3])).rows.prefix(3).compactMap { $0.row.conversation }
 for conversation in test {
     let prompt = try tokenizer.encodeChat([ChatMessage(role: "user", content: conversation[0].content)], addGenerationPrompt: true).ids
-    let ids = model.generate(prompts: [prompt], maxNewTokens: 16, stopTokens: Set([tokenizer.eosTokenID].compactMap { $0 }))[0]
+    let ids = try model.generate(prompts: [prompt], maxNewTokens: 16, stopTokens: Set([tokenizer.eosTokenID].compactMap { $0 }))[0]
     print("\(conversation[0].content) → \(tokenizer.decode(ids, skipSpecialTokens: true))")
 }
 print("FineTune example: ok")
