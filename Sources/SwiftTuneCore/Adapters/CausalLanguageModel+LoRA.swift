@@ -33,8 +33,15 @@ extension CausalLanguageModel {
     }
 
     /// The projections `configuration` selects, in application order.
-    /// - Throws: ``LoRAError/alreadyAdapted(module:)``, ``LoRAError/noTargetModules(file:targetModules:)``.
+    /// - Throws: ``LoRAError/alreadyAdapted(module:)``, ``LoRAError/noTargetModules(file:targetModules:)``;
+    ///   ``LoRAError/invalidValue(file:key:value:reason:)`` for a `layers_to_transform` index the model does not
+    ///   have, or a rank above min(in, out) of a selected projection (such an update is no longer low-rank: it only
+    ///   costs time and memory).
     func loraTargets(_ configuration: LoRAConfiguration) throws -> [(layer: Int, name: ProjectionName)] {
+        if let missing = configuration.layersToTransform?.first(where: { $0 < 0 || $0 >= layers.count }) {
+            throw LoRAError.invalidValue(file: "", key: "layers_to_transform", value: "\(missing)",
+                                         reason: "the model has layers 0..<\(layers.count)")
+        }
         var targets: [(layer: Int, name: ProjectionName)] = []
         for (index, layer) in layers.enumerated() {
             if let wanted = configuration.layersToTransform, !wanted.contains(index) { continue }
@@ -42,6 +49,11 @@ extension CausalLanguageModel {
                 let projection = layer.projection(name)
                 guard configuration.targetModules.matches(projection.path) else { continue }
                 if projection is LoRALinear<Scalar> { throw LoRAError.alreadyAdapted(module: projection.path) }
+                let limit = min(projection.inputFeatures, projection.outputFeatures)
+                guard configuration.rank <= limit else {
+                    throw LoRAError.invalidValue(file: "", key: "r", value: "\(configuration.rank)",
+                        reason: "exceeds min(in, out) = \(limit) of \(projection.path) (\(projection.inputFeatures) → \(projection.outputFeatures))")
+                }
                 targets.append((index, name))
             }
         }

@@ -170,6 +170,14 @@ public struct LoRAConfiguration: Codable, Sendable, Equatable {
         if rank <= 0 {
             throw LoRAError.invalidValue(file: "", key: CodingKeys.rank.rawValue, value: "\(rank)", reason: "must be positive")
         }
+        if !(alpha.isFinite && alpha > 0) {
+            throw LoRAError.invalidValue(file: "", key: CodingKeys.alpha.rawValue, value: "\(alpha)",
+                                         reason: "must be a finite number > 0")
+        }
+        if let negative = layersToTransform?.first(where: { $0 < 0 }) {
+            throw LoRAError.invalidValue(file: "", key: CodingKeys.layersToTransform.rawValue, value: "\(negative)",
+                                         reason: "layer indices must be ≥ 0")
+        }
         if !(dropout >= 0 && dropout < 1) {
             throw LoRAError.invalidValue(file: "", key: CodingKeys.dropout.rawValue, value: "\(dropout)",
                                          reason: "must be in [0, 1)")

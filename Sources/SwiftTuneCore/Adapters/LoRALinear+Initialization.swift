@@ -35,7 +35,10 @@ extension LoRALinear {
         }
         let (m, n) = (dense.outputFeatures, dense.inputFeatures)
         let k = min(m, n)
-        precondition(r <= k, "\(base.path): PiSSA rank \(r) exceeds min(out, in) = \(k) of weight \(dense.weight.shape)")
+        guard r <= k else {
+            throw LoRAError.invalidValue(file: "", key: "r", value: "\(r)",
+                                         reason: "exceeds min(in, out) = \(k) of \(base.path) (weight \(dense.weight.shape))")
+        }
         let w = dense.weight.value.scalars.map(\.doubleValue)
         guard let svd = Kernels.singularValueDecomposition(w, rows: m, columns: n) else {
             throw LoRAError.decompositionFailed(module: base.path)

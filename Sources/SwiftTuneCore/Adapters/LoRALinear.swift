@@ -71,10 +71,15 @@ public final class LoRALinear<Scalar: TensorScalar>: LinearLayer {
     ///   - configuration: rank, α, rsLoRA, DoRA, dropout and ``LoRAConfiguration/Initialization``.
     ///   - seed: the random stream for A (and B with ``LoRAConfiguration/Initialization/linearDefault``) and for
     ///     dropout masks.
-    /// - Throws: ``LoRAError`` for an invalid configuration, or PiSSA on a base that is not a dense ``Linear``.
+    /// - Throws: ``LoRAError`` for an invalid configuration, a rank above min(in, out) of `base`, or PiSSA on a base
+    ///   that is not a dense ``Linear``.
     public init(base: any LinearLayer<Scalar>, configuration: LoRAConfiguration, seed: UInt64) throws {
         try configuration.validate()
         let (r, input, output) = (configuration.rank, base.inputFeatures, base.outputFeatures)
+        guard r <= min(input, output) else {
+            throw LoRAError.invalidValue(file: "", key: "r", value: "\(r)",
+                                         reason: "exceeds min(in, out) = \(min(input, output)) of \(base.path) (\(input) → \(output))")
+        }
         self.base = base
         rank = r
         scale = Scalar(configuration.scale)
