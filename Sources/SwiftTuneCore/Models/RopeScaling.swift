@@ -41,7 +41,10 @@ extension RotaryEmbedding {
     /// configuration's θ and scaling. Angles are `Float(p) · Float(inv_freq)` rounded to Float before cos/sin, as
     /// transformers' float32 computation does, so long positions match its tables.
     public init(configuration c: ModelConfiguration, maxPositions: Int? = nil) {
-        var r = Int(Double(c.headDimension) * c.partialRotaryFactor)
+        // validate() keeps the factor in (0, 1]; a configuration built in code with another value rotates nothing
+        // rather than trapping in the conversion.
+        let factor = c.partialRotaryFactor.isFinite ? Swift.min(Swift.max(c.partialRotaryFactor, 0), 1) : 0
+        var r = Int(Double(Swift.max(c.headDimension, 0)) * factor)
         r -= r % 2
         let inv = c.ropeScaling.inverseFrequencies(rotaryDimension: r, theta: c.ropeTheta)
         self.init(inverseFrequencies: inv, maxPositions: maxPositions ?? c.maxPositions, roundAnglesToFloat: true)

@@ -27,7 +27,8 @@ public struct AttentionLayout: Sendable, Equatable {
     /// Rows packing segments of the given lengths; what is left of each row after its segments is padding.
     /// - Throws: ``AttentionLayoutError`` when a row's segments do not fit or a length is not positive.
     public init(segmentLengths: [[Int]], length: Int, window: Int = 0) throws {
-        precondition(length >= 0 && window >= 0, "length \(length), window \(window)")
+        guard length >= 0 else { throw AttentionLayoutError.negativeSize(name: "length", value: length) }
+        guard window >= 0 else { throw AttentionLayoutError.negativeSize(name: "window", value: window) }
         var ids: [Int32] = []
         var positions: [Int] = []
         var cumulative: [[Int]] = []
@@ -36,7 +37,12 @@ public struct AttentionLayout: Sendable, Equatable {
             if let bad = lengths.first(where: { $0 <= 0 }) {
                 throw AttentionLayoutError.nonPositiveSegment(row: row, length: bad)
             }
-            let total = lengths.reduce(0, +)
+            var total = 0
+            for n in lengths {
+                let (sum, overflow) = total.addingReportingOverflow(n)
+                guard !overflow else { throw AttentionLayoutError.rowOverflow(row: row, tokens: Int.max, length: length) }
+                total = sum
+            }
             guard total <= length else { throw AttentionLayoutError.rowOverflow(row: row, tokens: total, length: length) }
             var cu = [0]
             for (s, n) in lengths.enumerated() {
@@ -57,7 +63,9 @@ public struct AttentionLayout: Sendable, Equatable {
     }
 
     /// Plain causal attention over B full rows of length T.
+    /// - Precondition: `batchSize`, `length` and `window` are ≥ 0 (the model checks its inputs before calling this).
     public static func causal(batchSize: Int, length: Int, window: Int = 0) -> AttentionLayout {
+        // Cannot throw for batchSize, length, window ≥ 0 (every row is one segment of the full length).
         try! AttentionLayout(segmentLengths: [[Int]](repeating: length > 0 ? [length] : [], count: batchSize),
                              length: length, window: window)
     }
@@ -103,11 +111,14 @@ public struct AttentionLayout: Sendable, Equatable {
 public enum AttentionLayoutError: Error, CustomStringConvertible, Equatable {
     case rowOverflow(row: Int, tokens: Int, length: Int)
     case nonPositiveSegment(row: Int, length: Int)
+    /// The row length or the sliding window (`name`) is negative.
+    case negativeSize(name: String, value: Int)
 
     public var description: String {
         switch self {
         case let .rowOverflow(row, tokens, length): return "row \(row): segments hold \(tokens) tokens, more than the row length \(length)"
         case let .nonPositiveSegment(row, length): return "row \(row): segment length \(length) must be positive"
+        case let .negativeSize(name, value): return "attention layout: \(name) \(value) must be ≥ 0"
         }
     }
 }
