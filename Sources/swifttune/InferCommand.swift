@@ -11,7 +11,8 @@ struct InferCommand: ParsableCommand {
     @OptionGroup var templateOptions: TemplateOptions
     @Option(help: "Input JSONL; without it, an interactive chat.") var dataset: String?
     @Option(help: "Output JSONL: {\"index\", \"output_ids\", \"response\"}.") var output: String?
-    @Option(help: "Most new tokens per row.") var maxNewTokens = 256
+    @Option(help: "Most new tokens per row (default 256, fewer when the prompt + 256 exceed the model's max_position_embeddings; a larger explicit value is an error).")
+    var maxNewTokens: Int?
     @Option(help: "Sampling temperature; 0 is greedy.") var temperature = 0.0
     @Option(help: "Keep the k most likely tokens (0 = all).") var topK = 0
     @Option(help: "Nucleus sampling mass (1 = all).") var topP = 1.0
@@ -21,9 +22,15 @@ struct InferCommand: ParsableCommand {
 
     func validate() throws {
         if dataset != nil && output == nil { throw ValidationError("--dataset needs --output") }
-        if temperature < 0 || topP <= 0 || topP > 1 || topK < 0 || maxNewTokens < 0 {
+        if temperature < 0 || topP <= 0 || topP > 1 || topK < 0 || (maxNewTokens ?? 0) < 0 {
             throw ValidationError("need temperature ≥ 0, 0 < top-p ≤ 1, top-k ≥ 0, max-new-tokens ≥ 0")
         }
+    }
+
+    /// `--max-new-tokens`, or by default 256 capped to the positions the longest prompt leaves free.
+    func newTokens(_ prompts: [[Int]], _ model: CausalLanguageModel<Float>) -> Int {
+        if let maxNewTokens { return maxNewTokens }
+        return max(0, min(256, model.configuration.maxPositions - (prompts.map(\.count).max() ?? 0)))
     }
 
     var sampling: SamplingOptions {
@@ -53,11 +60,12 @@ struct InferCommand: ParsableCommand {
             options.seed = seed &+ UInt64(start)
             let results: [[Int]]
             do {
-                results = try model.generate(prompts: chunk, maxNewTokens: maxNewTokens, sampling: options, stopTokens: stops)
+                results = try model.generate(prompts: chunk, maxNewTokens: newTokens(chunk, model), sampling: options, stopTokens: stops)
             } catch let error as ModelInputError {
                 let lines = data.rows[start..<min(start + batchSize, prompts.count)].map(\.line)
                 let at = lines.count == 1 ? "line \(lines[0])" : "lines \(lines.first ?? 0)-\(lines.last ?? 0)"
-                throw CommandError("\(dataset): \(at): \(error)")
+                let option = maxNewTokens != nil && "\(error)".contains("max_new_tokens") ? " (--max-new-tokens)" : ""
+                throw CommandError("\(dataset): \(at): \(error)\(option)")
             }
             for (k, ids) in results.enumerated() {
                 let text = tokenizer.decode(ids.filter { !stops.contains($0) }, skipSpecialTokens: true)
@@ -81,7 +89,7 @@ struct InferCommand: ParsableCommand {
                                                  context: encoder.context).ids
             var generated: [Int] = []
             var printed = ""
-            _ = try model.generate(prompts: [prompt], maxNewTokens: maxNewTokens, sampling: sampling, stopTokens: stops) { _, token in
+            _ = try model.generate(prompts: [prompt], maxNewTokens: newTokens([prompt], model), sampling: sampling, stopTokens: stops) { _, token in
                 if !stops.contains(token) { generated.append(token) }
                 let text = tokenizer.decode(generated, skipSpecialTokens: true)
                 if text.hasPrefix(printed) { print(text.dropFirst(printed.count), terminator: ""); printed = text }
