@@ -62,10 +62,10 @@ struct LoRALayerTests {
     @Test func initialisationsFollowPEFT() throws {
         for initialization in [LoRAConfiguration.Initialization.kaimingUniform, .gaussian] {
             for dora in [false, true] {
-                let base = linear(Float.self, input: 400, output: 7)
+                let base = linear(Float.self, input: 400, output: 9)   // rank 8 ≤ min(in, out)
                 let adapter = try LoRALinear(base: base, configuration: LoRAConfiguration(rank: 8, alpha: 16, useDoRA: dora,
                                                                                           initialization: initialization), seed: 4)
-                #expect(adapter.loraB.value == .zeros([7, 8]), "B starts at zero")
+                #expect(adapter.loraB.value == .zeros([9, 8]), "B starts at zero")
                 let a = adapter.loraA.value.doubles
                 if initialization == .kaimingUniform {
                     // kaiming_uniform_(a=√5): U(±1/√in); the variance of U(±b) is b²/3.
@@ -79,7 +79,7 @@ struct LoRALayerTests {
                 }
                 if let m = adapter.magnitude {
                     let w = base.weight.value
-                    let norms = (0..<7).map { i in (0..<400).map { j in Double(w[i, j] * w[i, j]) }.reduce(0, +).squareRoot() }
+                    let norms = (0..<9).map { i in (0..<400).map { j in Double(w[i, j] * w[i, j]) }.reduce(0, +).squareRoot() }
                     expectClose(m.value, norms, rtol: 1e-5, atol: 0, "DoRA magnitude = ‖W‖ per row")
                 }
                 let x = randomDoubles([3, 400], seed: 8).converted(to: Float.self)
@@ -88,10 +88,10 @@ struct LoRALayerTests {
                 #expect(adapter.parameters.filter(\.isTrainable).count == (dora ? 3 : 2))
             }
         }
-        let rs = try LoRALinear(base: linear(Float.self), configuration: LoRAConfiguration(rank: 16, alpha: 8, useRSLoRA: true), seed: 1)
-        #expect(rs.scale == 2)
-        let plain = try LoRALinear(base: linear(Float.self), configuration: LoRAConfiguration(rank: 16, alpha: 8), seed: 1)
-        #expect(plain.scale == 0.5)
+        let rs = try LoRALinear(base: linear(Float.self), configuration: LoRAConfiguration(rank: 4, alpha: 8, useRSLoRA: true), seed: 1)
+        #expect(rs.scale == 4)   // α / √r
+        let plain = try LoRALinear(base: linear(Float.self), configuration: LoRAConfiguration(rank: 4, alpha: 8), seed: 1)
+        #expect(plain.scale == 2)   // α / r
     }
 
     @Test(arguments: [false, true])
