@@ -24,10 +24,15 @@ struct TrainingJob {
         let model = try folder.load(Float.self, quantizingProjectionsToNF4: options.quantize == "nf4" && !options.isFull)
         let tuner = try ModelTransforms.attachTuner(to: model, options: options, seed: configuration.seed)
         let maxLength = configuration.effectiveMaxLength(modelMaxPositions: model.configuration.maxPositions)
+        if let asked = configuration.maxLength, asked > maxLength {
+            Console.status("note: --max-length \(asked) is more than the model's max_position_embeddings; using \(maxLength)\n")
+        }
         let encoder = try options.templateOptions.encoder(tokenizer: tokenizer, scope: scope, maxLength: maxLength,
                                                           truncation: configuration.truncationStrategy)
-        let train = try encode(options.dataset, encoder, validation: false, configuration: configuration)
-        let validation = try encode(options.valDataset, encoder, validation: true, configuration: configuration)
+        let vocabulary = model.configuration.vocabularySize
+        let train = try encode(options.dataset, encoder, validation: false, configuration: configuration, vocabularySize: vocabulary)
+        let validation = try encode(options.valDataset, encoder, validation: true, configuration: configuration,
+                                    vocabularySize: vocabulary)
         let trainer = try Trainer(model: model, samples: train, validationSamples: validation, configuration: configuration)
         ModelTransforms.prepareTraining(model, trainer: trainer)
         let trainable = trainer.parameters.reduce(0) { $0 + $1.value.count }
@@ -78,15 +83,19 @@ struct TrainingJob {
 
     /// Reads, samples and encodes a `--dataset` / `--val-dataset` list: files in order, each `file#N` sampled as
     /// ms-swift samples it (``DatasetSource``; one NumPy random state seeded with `--seed` per list).
+    ///
+    /// Each sample is checked against the model's `vocabularySize` (ids, and labels other than −100); a row out of
+    /// range is a ``DatasetError/badRow(file:line:reason:)`` naming its file and line.
     func encode(_ specifications: [String], _ encoder: SampleEncoder, validation: Bool,
-                configuration: TrainingConfiguration) throws -> [Sample] {
+                configuration: TrainingConfiguration, vocabularySize: Int? = nil) throws -> [Sample] {
         var samples: [Sample] = []
         var randomState: NumPyRandomState?
         for text in specifications {
             let source: DatasetSource
             do { source = try DatasetSource(parsing: text) } catch { throw CommandError("\(validation ? "--val-dataset" : "--dataset") \(error)") }
             let path = source.path
-            let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: path), skipBadRows: options.skipBadRows == true)
+            let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: path), skipBadRows: options.skipBadRows == true,
+                                        maxRowBytes: options.maxRowBytes ?? JSONLDataset.defaultMaxRowBytes)
             for problem in data.skipped { Console.status("skipped \(problem)\n") }
             var indices = Array(data.rows.indices)
             if let n = source.sample {
@@ -108,13 +117,15 @@ struct TrainingJob {
             var dropped = 0, count = 0, fromPrefixes = 0
             for index in indices {
                 let entry = data.rows[index]
+                let encoded: SampleEncoder.Encoded
                 do {
-                    let encoded = try encoder.encodeWithDetails(entry.row)
-                    if encoded.labelsFromPrefixes { fromPrefixes += 1 }
-                    if let s = encoded.sample { samples.append(s); count += 1 } else { dropped += 1 }
+                    encoded = try encoder.encodeWithDetails(entry.row)
+                    if let vocabularySize { try encoded.sample?.validate(vocabularySize: vocabularySize) }
                 } catch {
-                    throw CommandError("\(path):\(entry.line): \(error)")
+                    throw DatasetError.badRow(file: path, line: entry.line, reason: "\(error)")
                 }
+                if encoded.labelsFromPrefixes { fromPrefixes += 1 }
+                if let s = encoded.sample { samples.append(s); count += 1 } else { dropped += 1 }
             }
             if fromPrefixes > 0 {
                 Console.status("\(path): in \(fromPrefixes) rows the chat template's pieces tokenize differently from the "

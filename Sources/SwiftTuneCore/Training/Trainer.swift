@@ -43,15 +43,18 @@ public final class Trainer {
     ///   - samples: training samples (already truncated to `maxLength`).
     ///   - validationSamples: scored by ``validationLoss()``.
     ///   - configuration: optimizer, schedule, batch and data options.
-    /// - Throws: ``TrainingError`` when there are no samples, a token id is outside the vocabulary, or the model
-    ///   has no trainable parameters.
+    /// - Throws: ``TrainingError`` when there are no samples, a token id or label is outside the vocabulary, a
+    ///   sample is longer than the model's positions, a setting is out of range, or the model has no trainable
+    ///   parameters.
     public init(model: CausalLanguageModel<Float>, samples: [Sample], validationSamples: [Sample] = [],
                 configuration: TrainingConfiguration) throws {
         guard !samples.isEmpty else { throw TrainingError.noSamples }
         try configuration.validate()
         let vocabulary = model.configuration.vocabularySize
+        let positions = model.configuration.maxPositions
         for s in samples + validationSamples {
-            if let bad = s.ids.first(where: { $0 < 0 || $0 >= vocabulary }) { throw TrainingError.tokenOutOfRange(bad, vocabulary) }
+            try s.validate(vocabularySize: vocabulary)
+            if s.ids.count > positions { throw TrainingError.sampleTooLong(length: s.ids.count, maxPositions: positions) }
         }
         self.model = model
         self.configuration = configuration
@@ -70,7 +73,16 @@ public final class Trainer {
         let perEpoch = max(1, (units.count + configuration.batchSize - 1) / configuration.batchSize)
         accumulationSteps = configuration.effectiveGradientAccumulationSteps
         let stepsPerEpoch = Double(perEpoch) / Double(accumulationSteps)
-        totalSteps = configuration.maxSteps ?? max(1, Int((stepsPerEpoch * configuration.numTrainEpochs).rounded(.up)))
+        if let maxSteps = configuration.maxSteps {
+            totalSteps = maxSteps
+        } else {
+            let steps = (stepsPerEpoch * configuration.numTrainEpochs).rounded(.up)
+            guard steps < 1e15 else {   // Int(steps) would trap; no run takes 10^15 steps
+                throw TrainingError.outOfRange(field: "num_train_epochs", value: "\(configuration.numTrainEpochs)",
+                                               allowed: "a number of epochs giving fewer than 10^15 steps (\(steps))")
+            }
+            totalSteps = max(1, Int(steps))
+        }
         let peak = configuration.effectiveLearningRate
         schedule = LearningRateSchedule(scheduler: configuration.lrScheduler, peak: peak,
                                         warmupSteps: configuration.warmupSteps(totalSteps: totalSteps), totalSteps: totalSteps)
@@ -179,24 +191,5 @@ public final class Trainer {
             if control == .stop { return }
         }
         try onCheckpoint(self)
-    }
-}
-
-/// A training job that cannot start.
-public enum TrainingError: Error, CustomStringConvertible, Equatable {
-    case noSamples
-    case nothingToTrain
-    case tokenOutOfRange(Int, Int)
-    case badCheckpoint(path: String, reason: String)
-    case invalidConfiguration(String)
-
-    public var description: String {
-        switch self {
-        case .noSamples: return "the dataset gave no usable samples (all longer than --max-length, or none scored)"
-        case .nothingToTrain: return "the model has no trainable parameters"
-        case let .tokenOutOfRange(id, v): return "token id \(id) outside the model's vocabulary of \(v)"
-        case let .badCheckpoint(path, reason): return "\(path): \(reason)"
-        case let .invalidConfiguration(reason): return "invalid training configuration: \(reason)"
-        }
     }
 }
