@@ -18,12 +18,36 @@ struct InferCommand: ParsableCommand {
     @Option(help: "Repetition penalty (1 = none).") var repetitionPenalty = 1.0
     @Option(help: "Sampling seed.") var seed: UInt64 = 0
     @Option(help: "Rows generated together.") var batchSize = 8
+    @Option(help: "Refuse dataset lines longer than this many bytes (default \(JSONLDataset.defaultMaxRowBytes)).")
+    var maxRowBytes: Int?
+
+    /// The largest `--max-new-tokens` accepted before the model is known (each row is further limited by the
+    /// model's `max_position_embeddings`).
+    static let maxNewTokensBound = 1 << 20
 
     func validate() throws {
         if dataset != nil && output == nil { throw ValidationError("--dataset needs --output") }
-        if temperature < 0 || topP <= 0 || topP > 1 || topK < 0 || maxNewTokens < 0 {
-            throw ValidationError("need temperature ≥ 0, 0 < top-p ≤ 1, top-k ≥ 0, max-new-tokens ≥ 0")
+        try OptionRange.finite("--temperature (ms-swift --temperature)", temperature, atLeast: 0)
+        if !(topP > 0 && topP <= 1) { throw OptionRange.failure("--top-p (ms-swift --top_p)", topP, "in (0, 1]") }
+        try OptionRange.atLeast("--top-k (ms-swift --top_k)", topK, 0)
+        try OptionRange.finite("--repetition-penalty (ms-swift --repetition_penalty)", repetitionPenalty, above: 0)
+        if !(1...Self.maxNewTokensBound).contains(maxNewTokens) {
+            throw OptionRange.failure("--max-new-tokens (ms-swift --max_new_tokens)", maxNewTokens,
+                                      "an integer in [1, \(Self.maxNewTokensBound)]")
         }
+        try OptionRange.atLeast("--batch-size (ms-swift --max_batch_size)", batchSize, 1)
+        try OptionRange.maxRowBytes(maxRowBytes)
+    }
+
+    /// The tokens row `line` (of `prompt.count` tokens) may generate: `--max-new-tokens`, at most the positions the
+    /// model has left after the prompt.
+    /// - Throws: `CommandError` naming the row when the prompt leaves no position to generate into.
+    func newTokenLimit(promptLength: Int, maxPositions: Int, row: String) throws -> Int {
+        guard promptLength < maxPositions else {
+            throw CommandError("\(row): the prompt has \(promptLength) tokens; the model's max_position_embeddings \(maxPositions) "
+                               + "leaves no position to generate into")
+        }
+        return min(maxNewTokens, maxPositions - promptLength)
     }
 
     var sampling: SamplingOptions {
@@ -37,21 +61,37 @@ struct InferCommand: ParsableCommand {
         var stops = Set(model.configuration.endOfSequenceTokenIDs)
         if let eos = tokenizer.eosTokenID { stops.insert(eos) }
         guard let dataset, let output else { return try chat(model: model, encoder: encoder, stops: stops) }
-        let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset))
+        let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset),
+                                    maxRowBytes: maxRowBytes ?? JSONLDataset.defaultMaxRowBytes)
+        let vocabulary = model.configuration.vocabularySize, positions = model.configuration.maxPositions
+        var limits: [Int] = []
         let prompts = try data.rows.map { entry -> [Int] in
             let ids = try PromptRow.generationPrompt(entry.row, encoder: encoder)
             guard !ids.isEmpty else { throw CommandError("\(dataset):\(entry.line): empty prompt") }
-            if let bad = ids.first(where: { $0 < 0 || $0 >= model.configuration.vocabularySize }) {
-                throw CommandError("\(dataset):\(entry.line): token id \(bad) outside the vocabulary")
+            if let bad = ids.first(where: { $0 < 0 || $0 >= vocabulary }) {
+                throw CommandError("\(dataset):\(entry.line): token id \(bad) outside the vocabulary of \(vocabulary)")
             }
+            limits.append(try newTokenLimit(promptLength: ids.count, maxPositions: positions, row: "\(dataset):\(entry.line)"))
             return ids
+        }
+        if let capped = zip(data.rows, limits).first(where: { $0.1 < maxNewTokens }) {
+            Console.status("note: \(dataset):\(capped.0.line) and rows like it generate fewer than --max-new-tokens \(maxNewTokens) "
+                           + "tokens: prompt and generation must fit max_position_embeddings \(positions)\n")
         }
         var writer = JSONLWriter(path: output)
         for start in stride(from: 0, to: prompts.count, by: batchSize) {
-            let chunk = Array(prompts[start..<min(start + batchSize, prompts.count)])
+            let range = start..<min(start + batchSize, prompts.count)
+            let chunk = Array(prompts[range])
+            let chunkLimits = Array(limits[range])
             var options = sampling
             options.seed = seed &+ UInt64(start)
-            let results = model.generate(prompts: chunk, maxNewTokens: maxNewTokens, sampling: options, stopTokens: stops)
+            // Each row stops at its own limit, so a row's output does not depend on the rows batched with it.
+            var produced = [Int](repeating: 0, count: chunk.count)
+            let results = model.generate(prompts: chunk, maxNewTokens: chunkLimits.max() ?? maxNewTokens, sampling: options,
+                                         stopTokens: stops) { row, _ in
+                produced[row] += 1
+                return produced[row] < chunkLimits[row]
+            }
             for (k, ids) in results.enumerated() {
                 let text = tokenizer.decode(ids.filter { !stops.contains($0) }, skipSpecialTokens: true)
                 try writer.append(["index": start + k, "output_ids": ids, "response": text])
@@ -72,9 +112,14 @@ struct InferCommand: ParsableCommand {
             messages.append(.user(line))
             let prompt = try tokenizer.encodeChat(messages, addGenerationPrompt: true, template: encoder.template,
                                                  context: encoder.context).ids
+            let limit: Int
+            do { limit = try newTokenLimit(promptLength: prompt.count, maxPositions: model.configuration.maxPositions, row: "the chat") } catch {
+                print("\(error); the conversation is over")
+                return
+            }
             var generated: [Int] = []
             var printed = ""
-            _ = model.generate(prompts: [prompt], maxNewTokens: maxNewTokens, sampling: sampling, stopTokens: stops) { _, token in
+            _ = model.generate(prompts: [prompt], maxNewTokens: limit, sampling: sampling, stopTokens: stops) { _, token in
                 if !stops.contains(token) { generated.append(token) }
                 let text = tokenizer.decode(generated, skipSpecialTokens: true)
                 if text.hasPrefix(printed) { print(text.dropFirst(printed.count), terminator: ""); printed = text }

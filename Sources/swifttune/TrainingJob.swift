@@ -43,7 +43,7 @@ struct TrainingJob {
               + String(format: "lr %.2e %@", trainer.schedule.peak, configuration.lrScheduler.name)
               + " (\(trainer.schedule.warmupSteps) warmup); \(Runtime.threadCount) threads")
         if let checkpoint = options.resumeFromCheckpoint {
-            try trainer.resume(from: URL(fileURLWithPath: checkpoint))
+            for note in try trainer.resume(from: URL(fileURLWithPath: checkpoint)) { Console.status("note: \(note)\n") }
             print("resumed at step \(trainer.step) from \(checkpoint)")
         }
         try FileManager.default.createDirectory(at: outputURL, withIntermediateDirectories: true)
@@ -53,13 +53,18 @@ struct TrainingJob {
         if let initialValidation { print(String(format: "validation loss before training: %.4f", initialValidation)) }
         var logError: Error?
         try trainer.train(onProgress: { p in
-            let logged = configuration.isLoggingStep(p.step, totalSteps: p.totalSteps) || p.validationLoss != nil
+            let logged = configuration.isLoggingStep(p.step, totalSteps: p.totalSteps) || p.validationLoss != nil || p.skipped
             if logged && logError == nil {
-                do {
-                    try log.append(["step": p.step, "loss": p.loss, "learning_rate": p.learningRate, "grad_norm": p.gradientNorm,
-                                    "epoch": p.epoch, "tokens_per_second": p.tokensPerSecond, "elapsed_seconds": p.elapsedSeconds,
-                                    "memory_mb": p.residentMemoryMB, "val_loss": p.validationLoss as Any? ?? NSNull()])
-                } catch { logError = error }
+                func number(_ x: Double?) -> Any { x.flatMap { $0.isFinite ? $0 : nil } ?? NSNull() }   // JSON has no NaN
+                var record: [String: Any] = [
+                    "step": p.step, "loss": number(p.loss), "learning_rate": p.learningRate, "grad_norm": number(p.gradientNorm),
+                    "epoch": p.epoch, "tokens_per_second": p.tokensPerSecond, "elapsed_seconds": p.elapsedSeconds,
+                    "memory_mb": p.residentMemoryMB, "val_loss": number(p.validationLoss)]
+                if configuration.skipNonFiniteSteps {
+                    record["skipped"] = p.skipped
+                    record["skipped_nonfinite_steps"] = p.skippedStepsSoFar
+                }
+                do { try log.append(record) } catch { logError = error }
             }
             Console.training(p, logged: logged)
             return interruptRequested != 0 || logError != nil ? .stop : .proceed
@@ -69,6 +74,10 @@ struct TrainingJob {
         })
         Console.endBar()
         if let logError { throw logError }
+        if trainer.skippedSteps > 0 {
+            print("skipped \(trainer.skippedSteps) of \(trainer.step) steps whose loss or gradient norm was not finite "
+                  + "(--skip-nonfinite-steps)")
+        }
         if interruptRequested != 0 {
             print("interrupted: checkpoint saved at \(outputURL.appendingPathComponent("checkpoint-\(trainer.step)").path)")
             return

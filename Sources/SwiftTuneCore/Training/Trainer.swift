@@ -22,10 +22,15 @@ public final class Trainer {
     /// Micro-batches consumed so far (the data position).
     public internal(set) var microBatchIndex = 0
     public private(set) var history: [TrainingProgress] = []
+    /// Steps skipped because their loss or gradient norm was not finite
+    /// (``TrainingConfiguration/skipNonFiniteSteps``), including those before a resume.
+    public internal(set) var skippedSteps = 0
     /// Called with the data-stream position before each micro-batch's forward pass (e.g. to key adapter dropout
     /// masks to the position, which keeps resumed runs bit-identical).
     public var willRunMicroBatch: ((Int) -> Void)?
 
+    /// What this run trains with, recorded in checkpoints and checked on resume.
+    public let fingerprint: RunFingerprint
     let units: [[Sample]]
     let validation: [Batch]
     /// The learning rate per step (transformers' `get_scheduler` for the configured scheduler).
@@ -58,6 +63,7 @@ public final class Trainer {
         }
         self.model = model
         self.configuration = configuration
+        fingerprint = RunFingerprint(model: model, samples: samples, configuration: configuration)
         parameters = model.trainableParameters
         guard !parameters.isEmpty else { throw TrainingError.nothingToTrain }
         parameterGroups = ParameterGroup.standard(parameters, weightDecay: configuration.weightDecay,
@@ -126,8 +132,12 @@ public final class Trainer {
     }
 
     /// One optimizer step; returns its progress record.
+    ///
+    /// A step whose loss or gradient norm is not finite applies no update: with
+    /// ``TrainingConfiguration/skipNonFiniteSteps`` it is counted in ``skippedSteps`` (its data is consumed), otherwise
+    /// it throws ``TrainingError/nonFiniteStep(step:loss:gradientNorm:)`` and the trainer stays at the previous step.
     @discardableResult
-    public func trainStep(startTime: Date = Date(), tokensSoFar: inout Int) -> TrainingProgress {
+    public func trainStep(startTime: Date = Date(), tokensSoFar: inout Int) throws -> TrainingProgress {
         let batches = (0..<accumulationSteps).map { microBatch(microBatchIndex + $0) }
         let scored = Double(max(1, batches.reduce(0) { $0 + $1.scoredTokenCount }))
         var loss = 0.0
@@ -138,21 +148,32 @@ public final class Trainer {
             loss += Double(l.item)
             tokensSoFar += batch.tokenCount
         }
-        microBatchIndex += batches.count
         let norm = configuration.maxGradNorm > 0
             ? clipGradientNorm(parameters, maxNorm: configuration.maxGradNorm)
             : clipGradientNorm(parameters, maxNorm: .infinity)
         let rate = schedule.rate(at: step)
-        if let adamw { adamw.learningRate = rate; adamw.step(parameterGroups) }
-        if let sgd { sgd.learningRate = rate; sgd.step(parameterGroups) }
-        parameters.forEach { $0.zeroGradient() }
+        let finite = loss.isFinite && norm.isFinite
+        if !finite {
+            parameters.forEach { $0.zeroGradient() }
+            guard configuration.skipNonFiniteSteps else {
+                throw TrainingError.nonFiniteStep(step: step + 1, loss: loss, gradientNorm: norm)
+            }
+            skippedSteps += 1
+        }
+        microBatchIndex += batches.count
+        if finite {
+            if let adamw { adamw.learningRate = rate; adamw.step(parameterGroups) }
+            if let sgd { sgd.learningRate = rate; sgd.step(parameterGroups) }
+            parameters.forEach { $0.zeroGradient() }
+        }
         step += 1
         let elapsed = Date().timeIntervalSince(startTime)
         let progress = TrainingProgress(
             step: step, totalSteps: totalSteps, epoch: Double(microBatchIndex) / Double(microBatchesPerEpoch),
             loss: loss, learningRate: rate, gradientNorm: norm, tokensPerSecond: Double(tokensSoFar) / max(elapsed, 1e-9),
             elapsedSeconds: elapsed, estimatedSecondsRemaining: elapsed / Double(max(1, step - startStep)) * Double(totalSteps - step),
-            residentMemoryMB: ProcessMemory.residentMB, validationLoss: nil)
+            residentMemoryMB: ProcessMemory.residentMB, validationLoss: nil, skipped: !finite,
+            skippedStepsSoFar: skippedSteps)
         history.append(progress)
         return progress
     }
@@ -171,14 +192,19 @@ public final class Trainer {
     }
 
     /// Runs until `totalSteps`, reporting after every step; `onCheckpoint` is called every `saveSteps` and at the end
-    /// (and when the caller answers ``TrainingControl/stop``).
+    /// (and when the caller answers ``TrainingControl/stop``), after checking that no trainable parameter went
+    /// non-finite.
+    ///
+    /// - Throws: ``TrainingError/nonFiniteStep(step:loss:gradientNorm:)`` (unless
+    ///   ``TrainingConfiguration/skipNonFiniteSteps``), ``TrainingError/nonFiniteParameter(step:path:)``, and what
+    ///   `onCheckpoint` throws.
     public func train(onProgress: (TrainingProgress) -> TrainingControl = { _ in .proceed },
                       onCheckpoint: (Trainer) throws -> Void = { _ in }) throws {
         let start = Date()
         startStep = step
         var tokens = 0
         while step < totalSteps {
-            var progress = trainStep(startTime: start, tokensSoFar: &tokens)
+            var progress = try trainStep(startTime: start, tokensSoFar: &tokens)
             let evalSteps = configuration.effectiveEvalSteps
             if evalSteps > 0 && step % evalSteps == 0 || step == totalSteps {
                 progress.validationLoss = validationLoss()
@@ -186,10 +212,21 @@ public final class Trainer {
             }
             let control = onProgress(progress)
             if configuration.saveSteps > 0 && step % configuration.saveSteps == 0 && step < totalSteps || control == .stop {
+                try checkParametersFinite()
                 try onCheckpoint(self)
             }
             if control == .stop { return }
         }
+        try checkParametersFinite()
         try onCheckpoint(self)
+    }
+
+    /// Throws ``TrainingError/nonFiniteParameter(step:path:)`` when a trainable parameter holds a value that is not
+    /// finite (an update overflowed), so that it is never saved.
+    public func checkParametersFinite() throws {
+        for p in parameters {
+            let finite = p.value.withUnsafeScalars { buffer in buffer.allSatisfy { $0.isFinite } }
+            if !finite { throw TrainingError.nonFiniteParameter(step: step, path: p.path) }
+        }
     }
 }

@@ -21,6 +21,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case outOfRange(field: String, value: String, allowed: String)
     /// Step `step` gave a loss or gradient norm that is not a finite number; the update was not applied.
     case nonFiniteStep(step: Int, loss: Double, gradientNorm: Double)
+    /// After step `step`, the trainable parameter `path` holds a value that is not finite (nothing was saved).
+    case nonFiniteParameter(step: Int, path: String)
     /// Resuming `checkpoint` with a run that differs from the one that wrote it: `field` names what differs,
     /// `checkpointValue` is the checkpoint's and `runValue` this run's.
     case resumeMismatch(checkpoint: String, field: String, checkpointValue: String, runValue: String)
@@ -40,6 +42,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case let .nonFiniteStep(step, loss, norm):
             return "step \(step): the loss (\(loss)) or gradient norm (\(norm)) is not a finite number; the run stopped "
                 + "before applying it (the last checkpoint is kept; --skip-nonfinite-steps skips such steps instead)"
+        case let .nonFiniteParameter(step, path):
+            return "after step \(step), parameter \(path) holds a value that is not finite (an update overflowed; try a "
+                + "smaller learning rate); nothing was saved"
         case let .resumeMismatch(checkpoint, field, old, new):
             return "\(checkpoint): the checkpoint was trained with \(field) \(old), this run uses \(new); "
                 + "resume it with the same settings, or start a new run"
