@@ -81,20 +81,27 @@ struct InferCommand: ParsableCommand {
         var writer = JSONLWriter(path: output)
         for start in stride(from: 0, to: prompts.count, by: batchSize) {
             let range = start..<min(start + batchSize, prompts.count)
-            let chunk = Array(prompts[range])
-            let chunkLimits = Array(limits[range])
             var options = sampling
             options.seed = seed &+ UInt64(start)
-            // Each row stops at its own limit, so a row's output does not depend on the rows batched with it.
-            var produced = [Int](repeating: 0, count: chunk.count)
-            let results = model.generate(prompts: chunk, maxNewTokens: chunkLimits.max() ?? maxNewTokens, sampling: options,
-                                         stopTokens: stops) { row, _ in
-                produced[row] += 1
-                return produced[row] < chunkLimits[row]
+            // Rows of the batch advance together, so the batch generates at most what its longest prompt leaves
+            // room for: rows limited by the positions are generated alone, with their own limit.
+            let full = range.filter { limits[$0] == maxNewTokens }
+            var results: [Int: [Int]] = [:]
+            if !full.isEmpty {
+                let generated = model.generate(prompts: full.map { prompts[$0] }, maxNewTokens: maxNewTokens, sampling: options,
+                                               stopTokens: stops)
+                for (row, ids) in zip(full, generated) { results[row] = ids }
             }
-            for (k, ids) in results.enumerated() {
+            for row in range where limits[row] < maxNewTokens {
+                var alone = sampling
+                alone.seed = seed &+ UInt64(row)
+                results[row] = model.generate(prompts: [prompts[row]], maxNewTokens: limits[row], sampling: alone,
+                                              stopTokens: stops)[0]
+            }
+            for row in range {
+                let ids = results[row] ?? []
                 let text = tokenizer.decode(ids.filter { !stops.contains($0) }, skipSpecialTokens: true)
-                try writer.append(["index": start + k, "output_ids": ids, "response": text])
+                try writer.append(["index": row, "output_ids": ids, "response": text])
             }
             Console.bar(min(start + batchSize, prompts.count), prompts.count, "rows")
         }

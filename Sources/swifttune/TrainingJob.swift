@@ -33,7 +33,13 @@ struct TrainingJob {
         let train = try encode(options.dataset, encoder, validation: false, configuration: configuration, vocabularySize: vocabulary)
         let validation = try encode(options.valDataset, encoder, validation: true, configuration: configuration,
                                     vocabularySize: vocabulary)
-        let trainer = try Trainer(model: model, samples: train, validationSamples: validation, configuration: configuration)
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(model: model, samples: train, validationSamples: validation, configuration: configuration)
+        } catch let error as TrainingError {
+            if case .outOfRange = error { throw CommandError(OptionRange.commandLine(error).message) }
+            throw error
+        }
         ModelTransforms.prepareTraining(model, trainer: trainer)
         let trainable = trainer.parameters.reduce(0) { $0 + $1.value.count }
         let tunerName = options.isFull ? "full" : options.useDoRA ? "dora" : "lora"

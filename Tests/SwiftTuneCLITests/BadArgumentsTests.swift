@@ -73,7 +73,7 @@ struct BadArgumentsTests {
         let output = folder.appendingPathComponent("out")
         let run = try runBinary(["sft", "--model", repositoryPath("Defaults/model"), "--dataset", data, "--output", output.path,
                                  "--num-train-epochs", "1e300"])
-        #expect(run.status != 0 && run.output.contains("num_train_epochs 1e+300"), "\(run.output)")
+        #expect(run.status != 0 && run.output.contains("--num-train-epochs") && run.output.contains("1e+300"), "\(run.output)")
         #expect(!FileManager.default.fileExists(atPath: output.path))
     }
 
