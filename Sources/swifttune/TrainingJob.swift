@@ -164,6 +164,7 @@ struct TrainingJob {
 /// The loss curve as an SVG line chart (training loss per step, validation loss as dots).
 enum LossCurve {
     static func write(_ history: [TrainingProgress], to url: URL) throws {
+        let history = history.filter { $0.loss.isFinite }   // skipped non-finite steps have no point to draw
         guard !history.isEmpty else { return }
         let (w, h, m) = (640.0, 360.0, 48.0)
         let losses = history.map(\.loss) + history.compactMap(\.validationLoss)
