@@ -48,6 +48,11 @@ enum OptionRange {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
     }
 
+    /// `--threads`: 1 to 1024.
+    static func threads(_ value: Int?) throws {
+        if let value, !(1...1024).contains(value) { throw failure("--threads", value, "an integer in [1, 1024]") }
+    }
+
     /// `--max-row-bytes`: at least 1 byte.
     static func maxRowBytes(_ value: Int?) throws {
         try atLeast("--max-row-bytes", value, 1)

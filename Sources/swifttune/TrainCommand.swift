@@ -92,7 +92,7 @@ struct TrainOptions: ParsableArguments {
         if let loraDropout, !(loraDropout >= 0 && loraDropout < 1) {
             throw OptionRange.failure("--lora-dropout (ms-swift --lora_dropout)", loraDropout, "in [0, 1)")
         }
-        try OptionRange.atLeast("--threads", threads, 1)
+        try OptionRange.threads(threads)
         try OptionRange.maxRowBytes(maxRowBytes)
         _ = try trainingConfiguration()
     }

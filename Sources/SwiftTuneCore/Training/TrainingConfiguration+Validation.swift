@@ -1,10 +1,15 @@
 extension TrainingConfiguration {
+    /// The largest `per_device_train_batch_size` and `gradient_accumulation_steps` accepted (2²⁰), so that batch
+    /// arithmetic cannot overflow.
+    public static let maxBatchSize = 1 << 20
+
     /// Checks every setting against its range, once, before any work starts.
     ///
     /// Ranges: `learning_rate`, `weight_decay`, `sgd_momentum`, `max_grad_norm` (0 = no clipping) finite ≥ 0;
     /// `adam_beta1` and `adam_beta2` in [0, 1); `adam_epsilon` finite > 0; `lorap_lr_ratio` finite > 0;
-    /// `num_train_epochs` finite > 0; `warmup_ratio` in [0, 1]; `warmup_steps` ≥ 0; `max_steps`,
-    /// `per_device_train_batch_size`, `gradient_accumulation_steps`, `max_length` and `logging_steps` ≥ 1;
+    /// `num_train_epochs` finite > 0; `warmup_ratio` in [0, 1]; `warmup_steps` ≥ 0; `max_steps`, `max_length` and
+    /// `logging_steps` ≥ 1; `per_device_train_batch_size` and `gradient_accumulation_steps` in
+    /// [1, ``maxBatchSize``];
     /// `save_steps` and `eval_steps` ≥ 0, where 0 means "only at the end" (transformers refuses `logging_steps` 0,
     /// as here).
     ///
@@ -27,6 +32,11 @@ extension TrainingConfiguration {
         func atLeast(_ field: String, _ value: Int?, _ minimum: Int, _ meaning: String = "") throws {
             if let value, value < minimum { try fail(field, value, "an integer ≥ \(minimum)\(meaning)") }
         }
+        func within(_ field: String, _ value: Int?, _ range: ClosedRange<Int>) throws {
+            if let value, !range.contains(value) {
+                try fail(field, value, "an integer in [\(range.lowerBound), \(range.upperBound)]")
+            }
+        }
         let lr = effectiveLearningRate
         try finiteAtLeastZero("learning_rate", lr)
         try finiteAtLeastZero("weight_decay", weightDecay)
@@ -37,8 +47,8 @@ extension TrainingConfiguration {
         if sgdNesterov && !(sgdMomentum > 0) { throw TrainingError.invalidConfiguration("sgd_nesterov needs sgd_momentum > 0") }
         if let r = loraPlusRatio { try finitePositive("lorap_lr_ratio", r) }
         try finiteAtLeastZero("max_grad_norm", maxGradNorm)
-        try atLeast("per_device_train_batch_size", batchSize, 1)
-        try atLeast("gradient_accumulation_steps", gradientAccumulationSteps, 1)
+        try within("per_device_train_batch_size", batchSize, 1...TrainingConfiguration.maxBatchSize)
+        try within("gradient_accumulation_steps", gradientAccumulationSteps, 1...TrainingConfiguration.maxBatchSize)
         try atLeast("max_length", maxLength, 1)
         try atLeast("warmup_steps", warmupSteps, 0)
         if !(warmupRatio >= 0 && warmupRatio <= 1) { try fail("warmup_ratio", warmupRatio, "in [0, 1]") }
