@@ -13,7 +13,7 @@ enum ArgumentTranslation {
     /// SwiftTune's boolean options (`@Flag` with a `--no-` inversion), kebab-case.
     static let flags: Set<String> = [
         "packing", "shuffle", "gradient-checkpointing", "use-rslora", "use-dora", "skip-bad-rows", "sgd-nesterov",
-        "merge-lora",
+        "merge-lora", "skip-nonfinite-steps",
     ]
 
     static func translate(_ arguments: [String]) throws -> [String] {
@@ -45,8 +45,7 @@ enum ArgumentTranslation {
             let target = entry?.target ?? genericTarget(name)
             switch target {
             case let .option(kebab):
-                out.append("--" + kebab)
-                out += following
+                out += optionTokens(kebab, following)
                 i += 1 + consumed
             case let .flag(kebab):
                 if let first = following.first, let value = boolean(first) {
@@ -75,8 +74,9 @@ enum ArgumentTranslation {
                 }
                 i += 1 + consumed
             case .maxSteps:
+                // transformers' -1 means "no limit" (the epochs decide); any other value goes on to be checked.
                 let value = try single(name, following)
-                if let n = Int(value), n <= 0 {} else { out += ["--max-steps", value] }
+                if value != "-1" { out += optionTokens("max-steps", [value]) }
                 i += 1 + consumed
             case .quantization:
                 quantization[name] = try single(name, following)
@@ -107,6 +107,13 @@ enum ArgumentTranslation {
             throw CommandError("--bnb_4bit_use_double_quant false is not supported by SwiftTune (its NF4 always double-quantizes)")
         }
         return ["--quantize", "nf4"]
+    }
+
+    /// `--kebab` and its values; a single value starting with `-` (`--max-length -1`) is joined as `--kebab=-1`, so
+    /// ArgumentParser reads it as the option's (invalid) value rather than as another option.
+    static func optionTokens(_ kebab: String, _ values: [String]) -> [String] {
+        if values.count == 1, values[0].hasPrefix("-") { return ["--\(kebab)=\(values[0])"] }
+        return ["--" + kebab] + values
     }
 
     /// A name outside the table: SwiftTune's own option in either spelling.

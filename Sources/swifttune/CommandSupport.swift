@@ -120,6 +120,7 @@ struct ModelOptions: ParsableArguments {
     func validate() throws {
         if let quantize, quantize != "nf4" { throw ValidationError("--quantize supports nf4, not '\(quantize)'") }
         if adapterList.count > 1 { throw ValidationError("--adapters: SwiftTune applies one adapter, not \(adapterList.count)") }
+        try OptionRange.threads(threads)
     }
 
     var folderURL: URL { URL(fileURLWithPath: model) }

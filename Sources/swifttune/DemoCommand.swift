@@ -21,6 +21,17 @@ struct DemoCommand: ParsableCommand {
     @Option var seed: UInt64 = 0
     @Option(help: "Kernel threads (default: all cores).") var threads: Int?
 
+    func validate() throws {
+        try OptionRange.atLeast("--steps", steps, 1)
+        try OptionRange.atLeast("--batch-size", batchSize, 1)
+        if batchSize > TrainingConfiguration.maxBatchSize {
+            throw OptionRange.failure("--batch-size", batchSize, "an integer in [1, \(TrainingConfiguration.maxBatchSize)]")
+        }
+        try OptionRange.finite("--learning-rate", learningRate, atLeast: 0)
+        try OptionRange.atLeast("--lora-rank", loraRank, 1)
+        try OptionRange.threads(threads)
+    }
+
     func run() throws {
         if let threads { Runtime.threadCount = threads }
         let modelURL = URL(fileURLWithPath: model)

@@ -11,12 +11,18 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var templateOptions: TemplateOptions
     @Option(help: "JSONL rows: {\"input_ids\", \"labels\"?}, text or messages.") var dataset: String
     @Option(help: "Output JSONL.") var output: String
+    @Option(help: "Refuse dataset lines longer than this many bytes (default \(JSONLDataset.defaultMaxRowBytes)).")
+    var maxRowBytes: Int?
+
+    func validate() throws { try OptionRange.maxRowBytes(maxRowBytes) }
 
     func run() throws {
         let tokenizer = try modelOptions.loadTokenizer()
         let encoder = try templateOptions.encoder(tokenizer: tokenizer, scope: .assistantTokens, maxLength: Int.max)
         let model = try modelOptions.loadModel()
-        let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset))
+        let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset),
+                                    maxRowBytes: maxRowBytes ?? JSONLDataset.defaultMaxRowBytes)
+        let vocabulary = model.configuration.vocabularySize, positions = model.configuration.maxPositions
         var writer = JSONLWriter(path: output)
         var totalNLL = 0.0, totalTokens = 0
         for (i, entry) in data.rows.enumerated() {
@@ -29,8 +35,11 @@ struct EvalCommand: ParsableCommand {
                                                     template: encoder.template, context: encoder.context)
                 sample = Sample(ids: chat.ids, labels: chat.labels())
             }
-            if let bad = sample.ids.first(where: { $0 < 0 || $0 >= model.configuration.vocabularySize }) {
-                throw CommandError("\(dataset):\(entry.line): token id \(bad) outside the vocabulary of \(model.configuration.vocabularySize)")
+            do {
+                try sample.validate(vocabularySize: vocabulary)
+                if sample.ids.count > positions { throw TrainingError.sampleTooLong(length: sample.ids.count, maxPositions: positions) }
+            } catch {
+                throw DatasetError.badRow(file: dataset, line: entry.line, reason: "\(error)")
             }
             let scored = sample.scoredTokenCount
             var nll = Double.nan
@@ -48,8 +57,12 @@ struct EvalCommand: ParsableCommand {
             try writer.append(["index": i, "tokens": scored, "nll": scored > 0 ? nll as Any : NSNull()])
             Console.bar(i + 1, data.rows.count, "")
         }
-        try writer.finish()
         Console.endBar()
+        guard totalTokens > 0 else {
+            throw CommandError("\(dataset): no row scores a token (every label is -100, or rows are one token long); "
+                               + "nothing to evaluate, so no perplexity")
+        }
+        try writer.finish()
         let mean = totalNLL / Double(max(totalTokens, 1))
         print(String(format: "scored tokens: %d  mean nll: %.6f  perplexity: %.4f", totalTokens, mean, Foundation.exp(mean)))
     }

@@ -11,26 +11,43 @@ struct InferCommand: ParsableCommand {
     @OptionGroup var templateOptions: TemplateOptions
     @Option(help: "Input JSONL; without it, an interactive chat.") var dataset: String?
     @Option(help: "Output JSONL: {\"index\", \"output_ids\", \"response\"}.") var output: String?
-    @Option(help: "Most new tokens per row (default 256, fewer when the prompt + 256 exceed the model's max_position_embeddings; a larger explicit value is an error).")
-    var maxNewTokens: Int?
+    @Option(help: "Most new tokens per row.") var maxNewTokens = 256
     @Option(help: "Sampling temperature; 0 is greedy.") var temperature = 0.0
     @Option(help: "Keep the k most likely tokens (0 = all).") var topK = 0
     @Option(help: "Nucleus sampling mass (1 = all).") var topP = 1.0
     @Option(help: "Repetition penalty (1 = none).") var repetitionPenalty = 1.0
     @Option(help: "Sampling seed.") var seed: UInt64 = 0
     @Option(help: "Rows generated together.") var batchSize = 8
+    @Option(help: "Refuse dataset lines longer than this many bytes (default \(JSONLDataset.defaultMaxRowBytes)).")
+    var maxRowBytes: Int?
+
+    /// The largest `--max-new-tokens` accepted before the model is known (each row is further limited by the
+    /// model's `max_position_embeddings`).
+    static let maxNewTokensBound = 1 << 20
 
     func validate() throws {
         if dataset != nil && output == nil { throw ValidationError("--dataset needs --output") }
-        if temperature < 0 || topP <= 0 || topP > 1 || topK < 0 || (maxNewTokens ?? 0) < 0 {
-            throw ValidationError("need temperature ≥ 0, 0 < top-p ≤ 1, top-k ≥ 0, max-new-tokens ≥ 0")
+        try OptionRange.finite("--temperature (ms-swift --temperature)", temperature, atLeast: 0)
+        if !(topP > 0 && topP <= 1) { throw OptionRange.failure("--top-p (ms-swift --top_p)", topP, "in (0, 1]") }
+        try OptionRange.atLeast("--top-k (ms-swift --top_k)", topK, 0)
+        try OptionRange.finite("--repetition-penalty (ms-swift --repetition_penalty)", repetitionPenalty, above: 0)
+        if !(1...Self.maxNewTokensBound).contains(maxNewTokens) {
+            throw OptionRange.failure("--max-new-tokens (ms-swift --max_new_tokens)", maxNewTokens,
+                                      "an integer in [1, \(Self.maxNewTokensBound)]")
         }
+        try OptionRange.atLeast("--batch-size (ms-swift --max_batch_size)", batchSize, 1)
+        try OptionRange.maxRowBytes(maxRowBytes)
     }
 
-    /// `--max-new-tokens`, or by default 256 capped to the positions the longest prompt leaves free.
-    func newTokens(_ prompts: [[Int]], _ model: CausalLanguageModel<Float>) -> Int {
-        if let maxNewTokens { return maxNewTokens }
-        return max(0, min(256, model.configuration.maxPositions - (prompts.map(\.count).max() ?? 0)))
+    /// The tokens row `line` (of `prompt.count` tokens) may generate: `--max-new-tokens`, at most the positions the
+    /// model has left after the prompt.
+    /// - Throws: `CommandError` naming the row when the prompt leaves no position to generate into.
+    func newTokenLimit(promptLength: Int, maxPositions: Int, row: String) throws -> Int {
+        guard promptLength < maxPositions else {
+            throw CommandError("\(row): the prompt has \(promptLength) tokens; the model's max_position_embeddings \(maxPositions) "
+                               + "leaves no position to generate into")
+        }
+        return min(maxNewTokens, maxPositions - promptLength)
     }
 
     var sampling: SamplingOptions {
@@ -44,32 +61,47 @@ struct InferCommand: ParsableCommand {
         var stops = Set(model.configuration.endOfSequenceTokenIDs)
         if let eos = tokenizer.eosTokenID { stops.insert(eos) }
         guard let dataset, let output else { return try chat(model: model, encoder: encoder, stops: stops) }
-        let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset))
+        let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset),
+                                    maxRowBytes: maxRowBytes ?? JSONLDataset.defaultMaxRowBytes)
+        let vocabulary = model.configuration.vocabularySize, positions = model.configuration.maxPositions
+        var limits: [Int] = []
         let prompts = try data.rows.map { entry -> [Int] in
             let ids = try PromptRow.generationPrompt(entry.row, encoder: encoder)
             guard !ids.isEmpty else { throw CommandError("\(dataset):\(entry.line): empty prompt") }
-            if let bad = ids.first(where: { $0 < 0 || $0 >= model.configuration.vocabularySize }) {
-                throw CommandError("\(dataset):\(entry.line): token id \(bad) outside the vocabulary")
+            if let bad = ids.first(where: { $0 < 0 || $0 >= vocabulary }) {
+                throw CommandError("\(dataset):\(entry.line): token id \(bad) outside the vocabulary of \(vocabulary)")
             }
+            limits.append(try newTokenLimit(promptLength: ids.count, maxPositions: positions, row: "\(dataset):\(entry.line)"))
             return ids
+        }
+        if let capped = zip(data.rows, limits).first(where: { $0.1 < maxNewTokens }) {
+            Console.status("note: \(dataset):\(capped.0.line) and rows like it generate fewer than --max-new-tokens \(maxNewTokens) "
+                           + "tokens: prompt and generation must fit max_position_embeddings \(positions)\n")
         }
         var writer = JSONLWriter(path: output)
         for start in stride(from: 0, to: prompts.count, by: batchSize) {
-            let chunk = Array(prompts[start..<min(start + batchSize, prompts.count)])
+            let range = start..<min(start + batchSize, prompts.count)
             var options = sampling
             options.seed = seed &+ UInt64(start)
-            let results: [[Int]]
-            do {
-                results = try model.generate(prompts: chunk, maxNewTokens: newTokens(chunk, model), sampling: options, stopTokens: stops)
-            } catch let error as ModelInputError {
-                let lines = data.rows[start..<min(start + batchSize, prompts.count)].map(\.line)
-                let at = lines.count == 1 ? "line \(lines[0])" : "lines \(lines.first ?? 0)-\(lines.last ?? 0)"
-                let option = maxNewTokens != nil && "\(error)".contains("max_new_tokens") ? " (--max-new-tokens)" : ""
-                throw CommandError("\(dataset): \(at): \(error)\(option)")
+            // Rows of the batch advance together, so the batch generates at most what its longest prompt leaves
+            // room for: rows limited by the positions are generated alone, with their own limit.
+            let full = range.filter { limits[$0] == maxNewTokens }
+            var results: [Int: [Int]] = [:]
+            if !full.isEmpty {
+                let generated = try model.generate(prompts: full.map { prompts[$0] }, maxNewTokens: maxNewTokens, sampling: options,
+                                               stopTokens: stops)
+                for (row, ids) in zip(full, generated) { results[row] = ids }
             }
-            for (k, ids) in results.enumerated() {
+            for row in range where limits[row] < maxNewTokens {
+                var alone = sampling
+                alone.seed = seed &+ UInt64(row)
+                results[row] = try model.generate(prompts: [prompts[row]], maxNewTokens: limits[row], sampling: alone,
+                                              stopTokens: stops)[0]
+            }
+            for row in range {
+                let ids = results[row] ?? []
                 let text = tokenizer.decode(ids.filter { !stops.contains($0) }, skipSpecialTokens: true)
-                try writer.append(["index": start + k, "output_ids": ids, "response": text])
+                try writer.append(["index": row, "output_ids": ids, "response": text])
             }
             Console.bar(min(start + batchSize, prompts.count), prompts.count, "rows")
         }
@@ -87,9 +119,14 @@ struct InferCommand: ParsableCommand {
             messages.append(.user(line))
             let prompt = try tokenizer.encodeChat(messages, addGenerationPrompt: true, template: encoder.template,
                                                  context: encoder.context).ids
+            let limit: Int
+            do { limit = try newTokenLimit(promptLength: prompt.count, maxPositions: model.configuration.maxPositions, row: "the chat") } catch {
+                print("\(error); the conversation is over")
+                return
+            }
             var generated: [Int] = []
             var printed = ""
-            _ = try model.generate(prompts: [prompt], maxNewTokens: newTokens([prompt], model), sampling: sampling, stopTokens: stops) { _, token in
+            _ = try model.generate(prompts: [prompt], maxNewTokens: limit, sampling: sampling, stopTokens: stops) { _, token in
                 if !stops.contains(token) { generated.append(token) }
                 let text = tokenizer.decode(generated, skipSpecialTokens: true)
                 if text.hasPrefix(printed) { print(text.dropFirst(printed.count), terminator: ""); printed = text }

@@ -31,7 +31,7 @@ enum MSSwiftOptions {
         case tuner
         /// `optim`: transformers' optimizer names `adamw_torch`, `adamw_torch_fused`, `sgd` → `--optimizer adamw|sgd`.
         case optim
-        /// `max_steps`: a positive count → `--max-steps`; transformers' -1 ("no limit") is dropped.
+        /// `max_steps`: → `--max-steps` (where a value below 1 is refused); transformers' -1 ("no limit") is dropped.
         case maxSteps
         /// One of the bitsandbytes options that together mean `--quantize nf4`: `--quant_method bnb --quant_bits 4`
         /// (with ms-swift's defaults `bnb_4bit_quant_type nf4`, `bnb_4bit_use_double_quant true`).

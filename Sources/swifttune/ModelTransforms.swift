@@ -44,9 +44,27 @@ enum ModelTransforms {
             return .adapter(configuration)
         }
         let configuration = options.loraConfiguration
+        try checkRank(configuration, model: model)
         try model.applyLoRA(configuration, seed: seed)
         compactEmbeddings(model)
         return .adapter(configuration)
+    }
+
+    /// `--lora-rank` at most `min(in, out)` of every projection the adapter targets (a larger rank adds no capacity
+    /// and only costs time and disk); the error names the first layer that is too small.
+    static func checkRank(_ configuration: LoRAConfiguration, model: CausalLanguageModel<Float>) throws {
+        for (index, layer) in model.layers.enumerated() {
+            if let wanted = configuration.layersToTransform, !wanted.contains(index) { continue }
+            for name in ProjectionName.allCases {
+                let projection = layer.projection(name)
+                guard configuration.targetModules.matches(projection.path) else { continue }
+                let limit = min(projection.inputFeatures, projection.outputFeatures)
+                if configuration.rank > limit {
+                    throw CommandError("--lora-rank (ms-swift --lora_rank) \(configuration.rank) is out of range for \(projection.path) "
+                                       + "(\(projection.inputFeatures) → \(projection.outputFeatures)): must be ≤ \(limit)")
+                }
+            }
+        }
     }
 
     static func prepareTraining(_ model: CausalLanguageModel<Float>, trainer: Trainer) {

@@ -10,10 +10,15 @@ struct TokenizeCommand: ParsableCommand {
     @Option(help: "A model folder with tokenizer.json.") var model: String
     @Option(help: "Input JSONL with a \"text\" field per row.") var dataset: String
     @Option(help: "Output JSONL.") var output: String
+    @Option(help: "Refuse dataset lines longer than this many bytes (default \(JSONLDataset.defaultMaxRowBytes)).")
+    var maxRowBytes: Int?
+
+    func validate() throws { try OptionRange.maxRowBytes(maxRowBytes) }
 
     func run() throws {
         let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: model))
-        let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset))
+        let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset),
+                                    maxRowBytes: maxRowBytes ?? JSONLDataset.defaultMaxRowBytes)
         var writer = JSONLWriter(path: output)
         for (i, entry) in data.rows.enumerated() {
             guard case let .text(text) = entry.row else {

@@ -59,6 +59,11 @@ struct TrainOptions: ParsableArguments {
     @Option var resumeFromCheckpoint: String?
     @Flag(inversion: .prefixedNo, exclusivity: .chooseLast, help: "Skip malformed dataset rows (reported) instead of stopping.")
     var skipBadRows: Bool?
+    @Flag(inversion: .prefixedNo, exclusivity: .chooseLast,
+          help: "Skip (and count) steps whose loss or gradient norm is not finite, instead of stopping the run.")
+    var skipNonfiniteSteps: Bool?
+    @Option(help: "Refuse dataset lines longer than this many bytes (default \(JSONLDataset.defaultMaxRowBytes)).")
+    var maxRowBytes: Int?
     @Option(help: "Kernel threads (default: all cores).") var threads: Int?
     @OptionGroup var templateOptions: TemplateOptions
 
@@ -82,15 +87,13 @@ struct TrainOptions: ParsableArguments {
         if useDora == true && isFull { throw ValidationError("--use-dora needs --tuner lora") }
         if let quantize, quantize != "nf4" { throw ValidationError("--quantize supports nf4") }
         if quantize != nil && isFull { throw ValidationError("--quantize nf4 needs --tuner lora or dora (the base is frozen)") }
-        for (name, value) in [("--batch-size", batchSize), ("--gradient-accumulation-steps", gradientAccumulationSteps),
-                              ("--lora-rank", loraRank), ("--max-steps", maxSteps)] {
-            if let value, value < 1 { throw ValidationError("\(name) must be positive, not \(value)") }
+        try OptionRange.atLeast("--lora-rank (ms-swift --lora_rank)", loraRank, 1)
+        try OptionRange.finite("--lora-alpha (ms-swift --lora_alpha)", loraAlpha, above: 0)
+        if let loraDropout, !(loraDropout >= 0 && loraDropout < 1) {
+            throw OptionRange.failure("--lora-dropout (ms-swift --lora_dropout)", loraDropout, "in [0, 1)")
         }
-        if let maxLength, maxLength < 2 { throw ValidationError("--max-length must be > 1") }
-        for (name, value) in [("--save-steps", saveSteps), ("--eval-steps", evalSteps), ("--logging-steps", loggingSteps),
-                              ("--warmup-steps", warmupSteps)] {
-            if let value, value < 0 { throw ValidationError("\(name) must be ≥ 0, not \(value)") }
-        }
+        try OptionRange.threads(threads)
+        try OptionRange.maxRowBytes(maxRowBytes)
         _ = try trainingConfiguration()
     }
 
@@ -124,7 +127,8 @@ struct TrainOptions: ParsableArguments {
         c.evalSteps = evalSteps
         set(\.loggingSteps, loggingSteps)
         set(\.gradientCheckpointing, gradientCheckpointing)
-        do { try c.validate() } catch { throw ValidationError("\(error)") }
+        set(\.skipNonFiniteSteps, skipNonfiniteSteps)
+        do { try c.validate() } catch { throw OptionRange.commandLine(error) }
         return c
     }
 

@@ -24,11 +24,22 @@ struct TrainingJob {
         let model = try folder.load(Float.self, quantizingProjectionsToNF4: options.quantize == "nf4" && !options.isFull)
         let tuner = try ModelTransforms.attachTuner(to: model, options: options, seed: configuration.seed)
         let maxLength = configuration.effectiveMaxLength(modelMaxPositions: model.configuration.maxPositions)
+        if let asked = configuration.maxLength, asked > maxLength {
+            Console.status("note: --max-length \(asked) is more than the model's max_position_embeddings; using \(maxLength)\n")
+        }
         let encoder = try options.templateOptions.encoder(tokenizer: tokenizer, scope: scope, maxLength: maxLength,
                                                           truncation: configuration.truncationStrategy)
-        let train = try encode(options.dataset, encoder, validation: false, configuration: configuration)
-        let validation = try encode(options.valDataset, encoder, validation: true, configuration: configuration)
-        let trainer = try Trainer(model: model, samples: train, validationSamples: validation, configuration: configuration)
+        let vocabulary = model.configuration.vocabularySize
+        let train = try encode(options.dataset, encoder, validation: false, configuration: configuration, vocabularySize: vocabulary)
+        let validation = try encode(options.valDataset, encoder, validation: true, configuration: configuration,
+                                    vocabularySize: vocabulary)
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(model: model, samples: train, validationSamples: validation, configuration: configuration)
+        } catch let error as TrainingError {
+            if case .outOfRange = error { throw CommandError(OptionRange.commandLine(error).message) }
+            throw error
+        }
         ModelTransforms.prepareTraining(model, trainer: trainer)
         let trainable = trainer.parameters.reduce(0) { $0 + $1.value.count }
         let tunerName = options.isFull ? "full" : options.useDoRA ? "dora" : "lora"
@@ -38,7 +49,7 @@ struct TrainingJob {
               + String(format: "lr %.2e %@", trainer.schedule.peak, configuration.lrScheduler.name)
               + " (\(trainer.schedule.warmupSteps) warmup); \(Runtime.threadCount) threads")
         if let checkpoint = options.resumeFromCheckpoint {
-            try trainer.resume(from: URL(fileURLWithPath: checkpoint))
+            for note in try trainer.resume(from: URL(fileURLWithPath: checkpoint)) { Console.status("note: \(note)\n") }
             print("resumed at step \(trainer.step) from \(checkpoint)")
         }
         try FileManager.default.createDirectory(at: outputURL, withIntermediateDirectories: true)
@@ -48,13 +59,18 @@ struct TrainingJob {
         if let initialValidation { print(String(format: "validation loss before training: %.4f", initialValidation)) }
         var logError: Error?
         try trainer.train(onProgress: { p in
-            let logged = configuration.isLoggingStep(p.step, totalSteps: p.totalSteps) || p.validationLoss != nil
+            let logged = configuration.isLoggingStep(p.step, totalSteps: p.totalSteps) || p.validationLoss != nil || p.skipped
             if logged && logError == nil {
-                do {
-                    try log.append(["step": p.step, "loss": p.loss, "learning_rate": p.learningRate, "grad_norm": p.gradientNorm,
-                                    "epoch": p.epoch, "tokens_per_second": p.tokensPerSecond, "elapsed_seconds": p.elapsedSeconds,
-                                    "memory_mb": p.residentMemoryMB, "val_loss": p.validationLoss as Any? ?? NSNull()])
-                } catch { logError = error }
+                func number(_ x: Double?) -> Any { x.flatMap { $0.isFinite ? $0 : nil } ?? NSNull() }   // JSON has no NaN
+                var record: [String: Any] = [
+                    "step": p.step, "loss": number(p.loss), "learning_rate": p.learningRate, "grad_norm": number(p.gradientNorm),
+                    "epoch": p.epoch, "tokens_per_second": p.tokensPerSecond, "elapsed_seconds": p.elapsedSeconds,
+                    "memory_mb": p.residentMemoryMB, "val_loss": number(p.validationLoss)]
+                if configuration.skipNonFiniteSteps {
+                    record["skipped"] = p.skipped
+                    record["skipped_nonfinite_steps"] = p.skippedStepsSoFar
+                }
+                do { try log.append(record) } catch { logError = error }
             }
             Console.training(p, logged: logged)
             return interruptRequested != 0 || logError != nil ? .stop : .proceed
@@ -64,6 +80,10 @@ struct TrainingJob {
         })
         Console.endBar()
         if let logError { throw logError }
+        if trainer.skippedSteps > 0 {
+            print("skipped \(trainer.skippedSteps) of \(trainer.step) steps whose loss or gradient norm was not finite "
+                  + "(--skip-nonfinite-steps)")
+        }
         if interruptRequested != 0 {
             print("interrupted: checkpoint saved at \(outputURL.appendingPathComponent("checkpoint-\(trainer.step)").path)")
             return
@@ -78,15 +98,19 @@ struct TrainingJob {
 
     /// Reads, samples and encodes a `--dataset` / `--val-dataset` list: files in order, each `file#N` sampled as
     /// ms-swift samples it (``DatasetSource``; one NumPy random state seeded with `--seed` per list).
+    ///
+    /// Each sample is checked against the model's `vocabularySize` (ids, and labels other than −100); a row out of
+    /// range is a ``DatasetError/badRow(file:line:reason:)`` naming its file and line.
     func encode(_ specifications: [String], _ encoder: SampleEncoder, validation: Bool,
-                configuration: TrainingConfiguration) throws -> [Sample] {
+                configuration: TrainingConfiguration, vocabularySize: Int? = nil) throws -> [Sample] {
         var samples: [Sample] = []
         var randomState: NumPyRandomState?
         for text in specifications {
             let source: DatasetSource
             do { source = try DatasetSource(parsing: text) } catch { throw CommandError("\(validation ? "--val-dataset" : "--dataset") \(error)") }
             let path = source.path
-            let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: path), skipBadRows: options.skipBadRows == true)
+            let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: path), skipBadRows: options.skipBadRows == true,
+                                        maxRowBytes: options.maxRowBytes ?? JSONLDataset.defaultMaxRowBytes)
             for problem in data.skipped { Console.status("skipped \(problem)\n") }
             var indices = Array(data.rows.indices)
             if let n = source.sample {
@@ -108,13 +132,15 @@ struct TrainingJob {
             var dropped = 0, count = 0, fromPrefixes = 0
             for index in indices {
                 let entry = data.rows[index]
+                let encoded: SampleEncoder.Encoded
                 do {
-                    let encoded = try encoder.encodeWithDetails(entry.row)
-                    if encoded.labelsFromPrefixes { fromPrefixes += 1 }
-                    if let s = encoded.sample { samples.append(s); count += 1 } else { dropped += 1 }
+                    encoded = try encoder.encodeWithDetails(entry.row)
+                    if let vocabularySize { try encoded.sample?.validate(vocabularySize: vocabularySize) }
                 } catch {
-                    throw CommandError("\(path):\(entry.line): \(error)")
+                    throw DatasetError.badRow(file: path, line: entry.line, reason: "\(error)")
                 }
+                if encoded.labelsFromPrefixes { fromPrefixes += 1 }
+                if let s = encoded.sample { samples.append(s); count += 1 } else { dropped += 1 }
             }
             if fromPrefixes > 0 {
                 Console.status("\(path): in \(fromPrefixes) rows the chat template's pieces tokenize differently from the "
@@ -138,6 +164,7 @@ struct TrainingJob {
 /// The loss curve as an SVG line chart (training loss per step, validation loss as dots).
 enum LossCurve {
     static func write(_ history: [TrainingProgress], to url: URL) throws {
+        let history = history.filter { $0.loss.isFinite }   // skipped non-finite steps have no point to draw
         guard !history.isEmpty else { return }
         let (w, h, m) = (640.0, 360.0, 48.0)
         let losses = history.map(\.loss) + history.compactMap(\.validationLoss)

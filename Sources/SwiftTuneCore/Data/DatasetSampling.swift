@@ -21,7 +21,8 @@ public struct DatasetSource: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `path` or `path#N` as ms-swift does: a string naming an existing file is a path even if it holds `#`;
     /// otherwise the text after the last `#` is the sample size.
-    /// - Throws: ``DatasetSourceError/badSampleSize(_:)`` when the part after `#` is not a positive integer.
+    /// - Throws: ``DatasetSourceError/badSampleSize(_:)`` when the part after `#` is not a positive integer,
+    ///   ``DatasetSourceError/sampleTooLarge(_:limit:)`` when it is above ``maxSample``.
     public init(parsing text: String, fileExists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) throws {
         guard !fileExists(text), let hash = text.lastIndex(of: "#") else {
             self.init(path: text)
@@ -29,8 +30,12 @@ public struct DatasetSource: Sendable, Equatable, CustomStringConvertible {
         }
         let count = text[text.index(after: hash)...]
         guard let n = Int(count), n > 0 else { throw DatasetSourceError.badSampleSize(text) }
+        guard n <= DatasetSource.maxSample else { throw DatasetSourceError.sampleTooLarge(text, limit: DatasetSource.maxSample) }
         self.init(path: String(text[..<hash]), sample: n)
     }
+
+    /// The largest `#N` accepted: 2²⁶ rows (their indices alone take 512 MiB).
+    public static let maxSample = 1 << 26
 
     public var description: String { sample.map { "\(path)#\($0)" } ?? path }
 
@@ -56,12 +61,15 @@ public struct DatasetSource: Sendable, Equatable, CustomStringConvertible {
 public enum DatasetSourceError: Error, CustomStringConvertible, Equatable {
     /// `file#N` where N is not a positive integer.
     case badSampleSize(String)
+    /// `file#N` with N above ``DatasetSource/maxSample``.
+    case sampleTooLarge(String, limit: Int)
     /// A validation file asked for more rows than it has (ms-swift: "Avoid duplication in the val_dataset").
     case validationSampleTooLarge(String, rows: Int)
 
     public var description: String {
         switch self {
         case let .badSampleSize(text): return "\(text): the sample size after '#' must be a positive integer"
+        case let .sampleTooLarge(text, limit): return "\(text): the sample size after '#' must be at most \(limit)"
         case let .validationSampleTooLarge(text, rows):
             return "\(text): a validation set cannot be sampled beyond its \(rows) rows (ms-swift refuses duplicates in val_dataset)"
         }

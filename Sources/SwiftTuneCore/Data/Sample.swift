@@ -116,3 +116,18 @@ public struct SampleEncoder {
         return Encoded(sample: sample.scoredTokenCount > 0 ? sample : nil, labelsFromPrefixes: fromPrefixes)
     }
 }
+
+extension Sample {
+    /// Checks that every id is in `[0, vocabularySize)` and every label is there too or ``ignoreIndex``.
+    ///
+    /// - Throws: ``TrainingError/tokenOutOfRange(_:_:)`` or ``TrainingError/labelOutOfRange(_:_:)`` with the first
+    ///   value out of range (the reader adds file and line).
+    public func validate(vocabularySize: Int) throws {
+        if let bad = ids.first(where: { $0 < 0 || $0 >= vocabularySize }) {
+            throw TrainingError.tokenOutOfRange(bad, vocabularySize)
+        }
+        if let bad = labels.first(where: { $0 != ignoreIndex && ($0 < 0 || $0 >= vocabularySize) }) {
+            throw TrainingError.labelOutOfRange(bad, vocabularySize)
+        }
+    }
+}

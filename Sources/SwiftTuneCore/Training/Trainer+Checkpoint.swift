@@ -10,6 +10,14 @@ extension Trainer {
         var microBatchIndex: Int
         var optimizerStep: Int
         var configuration: TrainingConfiguration
+        /// What the run was trained with; absent in checkpoints written before SwiftTune recorded it (accepted with a note).
+        var fingerprint: RunFingerprint?
+        /// Steps skipped as non-finite before the checkpoint (absent: 0).
+        var skippedSteps: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case step, microBatchIndex, optimizerStep, configuration, fingerprint, skippedSteps = "skipped_nonfinite_steps"
+        }
     }
 
     /// Writes a checkpoint folder at `url` (replacing an older one of the same name).
@@ -36,7 +44,7 @@ extension Trainer {
         }
         try SafetensorsWriter.write(moments, to: partial.appendingPathComponent("optimizer.safetensors"))
         let state = State(step: step, microBatchIndex: microBatchIndex, optimizerStep: adamw?.stepCount ?? step,
-                          configuration: configuration)
+                          configuration: configuration, fingerprint: fingerprint, skippedSteps: skippedSteps)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(state).write(to: partial.appendingPathComponent("trainer_state.json"), options: .atomic)
@@ -52,7 +60,16 @@ extension Trainer {
     }
 
     /// Restores a checkpoint written by ``saveCheckpoint(to:)`` into this trainer (same model and data).
-    public func resume(from url: URL) throws {
+    ///
+    /// The checkpoint's ``RunFingerprint`` must equal this run's: another tuner, adapter, target modules, optimizer
+    /// (or its hyperparameters), batch order, model or training data is refused, naming the difference. A checkpoint
+    /// without a fingerprint (written before SwiftTune recorded one) is accepted, with a note in the result.
+    ///
+    /// - Returns: notes for the user (empty when the checkpoint was fully checked).
+    /// - Throws: ``TrainingError/resumeMismatch(checkpoint:field:checkpointValue:runValue:)``,
+    ///   ``TrainingError/badCheckpoint(path:reason:)``.
+    @discardableResult
+    public func resume(from url: URL) throws -> [String] {
         let stateURL = url.appendingPathComponent("trainer_state.json")
         guard let data = FileManager.default.contents(atPath: stateURL.path) else {
             throw TrainingError.badCheckpoint(path: stateURL.path, reason: "missing")
@@ -60,6 +77,15 @@ extension Trainer {
         let state: State
         do { state = try JSONDecoder().decode(State.self, from: data) } catch {
             throw TrainingError.badCheckpoint(path: stateURL.path, reason: ModelLoadingError.describe(error))
+        }
+        var notes: [String] = []
+        if let recorded = state.fingerprint {
+            if let d = recorded.firstDifference(from: fingerprint) {
+                throw TrainingError.resumeMismatch(checkpoint: url.path, field: d.field, checkpointValue: d.checkpoint, runValue: d.run)
+            }
+        } else {
+            notes.append("\(stateURL.path) records no run fingerprint (an older SwiftTune wrote it): tuner, optimizer, "
+                         + "model and data cannot be checked against this run")
         }
         let weights = try SafetensorsFile(contentsOf: url.appendingPathComponent("trainable.safetensors"))
         for p in parameters {
@@ -101,5 +127,7 @@ extension Trainer {
         }
         step = state.step
         microBatchIndex = state.microBatchIndex
+        skippedSteps = state.skippedSteps ?? 0
+        return notes
     }
 }

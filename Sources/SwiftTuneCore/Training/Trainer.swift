@@ -22,10 +22,15 @@ public final class Trainer {
     /// Micro-batches consumed so far (the data position).
     public internal(set) var microBatchIndex = 0
     public private(set) var history: [TrainingProgress] = []
+    /// Steps skipped because their loss or gradient norm was not finite
+    /// (``TrainingConfiguration/skipNonFiniteSteps``), including those before a resume.
+    public internal(set) var skippedSteps = 0
     /// Called with the data-stream position before each micro-batch's forward pass (e.g. to key adapter dropout
     /// masks to the position, which keeps resumed runs bit-identical).
     public var willRunMicroBatch: ((Int) -> Void)?
 
+    /// What this run trains with, recorded in checkpoints and checked on resume.
+    public let fingerprint: RunFingerprint
     let units: [[Sample]]
     let validation: [Batch]
     /// The learning rate per step (transformers' `get_scheduler` for the configured scheduler).
@@ -43,18 +48,22 @@ public final class Trainer {
     ///   - samples: training samples (already truncated to `maxLength`).
     ///   - validationSamples: scored by ``validationLoss()``.
     ///   - configuration: optimizer, schedule, batch and data options.
-    /// - Throws: ``TrainingError`` when there are no samples, a token id is outside the vocabulary, or the model
-    ///   has no trainable parameters.
+    /// - Throws: ``TrainingError`` when there are no samples, a token id or label is outside the vocabulary, a
+    ///   sample is longer than the model's positions, a setting is out of range, or the model has no trainable
+    ///   parameters.
     public init(model: CausalLanguageModel<Float>, samples: [Sample], validationSamples: [Sample] = [],
                 configuration: TrainingConfiguration) throws {
         guard !samples.isEmpty else { throw TrainingError.noSamples }
         try configuration.validate()
         let vocabulary = model.configuration.vocabularySize
+        let positions = model.configuration.maxPositions
         for s in samples + validationSamples {
-            if let bad = s.ids.first(where: { $0 < 0 || $0 >= vocabulary }) { throw TrainingError.tokenOutOfRange(bad, vocabulary) }
+            try s.validate(vocabularySize: vocabulary)
+            if s.ids.count > positions { throw TrainingError.sampleTooLong(length: s.ids.count, maxPositions: positions) }
         }
         self.model = model
         self.configuration = configuration
+        fingerprint = RunFingerprint(model: model, samples: samples, configuration: configuration)
         parameters = model.trainableParameters
         guard !parameters.isEmpty else { throw TrainingError.nothingToTrain }
         parameterGroups = ParameterGroup.standard(parameters, weightDecay: configuration.weightDecay,
@@ -70,7 +79,16 @@ public final class Trainer {
         let perEpoch = max(1, (units.count + configuration.batchSize - 1) / configuration.batchSize)
         accumulationSteps = configuration.effectiveGradientAccumulationSteps
         let stepsPerEpoch = Double(perEpoch) / Double(accumulationSteps)
-        totalSteps = configuration.maxSteps ?? max(1, Int((stepsPerEpoch * configuration.numTrainEpochs).rounded(.up)))
+        if let maxSteps = configuration.maxSteps {
+            totalSteps = maxSteps
+        } else {
+            let steps = (stepsPerEpoch * configuration.numTrainEpochs).rounded(.up)
+            guard steps < 1e15 else {   // Int(steps) would trap; no run takes 10^15 steps
+                throw TrainingError.outOfRange(field: "num_train_epochs", value: "\(configuration.numTrainEpochs)",
+                                               allowed: "a number of epochs giving fewer than 10^15 steps (\(steps))")
+            }
+            totalSteps = max(1, Int(steps))
+        }
         let peak = configuration.effectiveLearningRate
         schedule = LearningRateSchedule(scheduler: configuration.lrScheduler, peak: peak,
                                         warmupSteps: configuration.warmupSteps(totalSteps: totalSteps), totalSteps: totalSteps)
@@ -114,6 +132,11 @@ public final class Trainer {
     }
 
     /// One optimizer step; returns its progress record.
+    ///
+    /// A step whose loss or gradient norm is not finite applies no update: with
+    /// ``TrainingConfiguration/skipNonFiniteSteps`` it is counted in ``skippedSteps`` (its data is consumed), otherwise
+    /// it throws ``TrainingError/nonFiniteStep(step:loss:gradientNorm:)`` and the trainer stays at the previous step.
+    ///
     /// - Throws: ``ModelInputError`` when a batch holds an id or label outside the vocabulary or a row longer than the
     ///   model's positions (the step is then not applied).
     @discardableResult
@@ -132,21 +155,32 @@ public final class Trainer {
             loss += Double(l.item)
             tokensSoFar += batch.tokenCount
         }
-        microBatchIndex += batches.count
         let norm = configuration.maxGradNorm > 0
             ? clipGradientNorm(parameters, maxNorm: configuration.maxGradNorm)
             : clipGradientNorm(parameters, maxNorm: .infinity)
         let rate = schedule.rate(at: step)
-        if let adamw { adamw.learningRate = rate; adamw.step(parameterGroups) }
-        if let sgd { sgd.learningRate = rate; sgd.step(parameterGroups) }
-        parameters.forEach { $0.zeroGradient() }
+        let finite = loss.isFinite && norm.isFinite
+        if !finite {
+            parameters.forEach { $0.zeroGradient() }
+            guard configuration.skipNonFiniteSteps else {
+                throw TrainingError.nonFiniteStep(step: step + 1, loss: loss, gradientNorm: norm)
+            }
+            skippedSteps += 1
+        }
+        microBatchIndex += batches.count
+        if finite {
+            if let adamw { adamw.learningRate = rate; adamw.step(parameterGroups) }
+            if let sgd { sgd.learningRate = rate; sgd.step(parameterGroups) }
+            parameters.forEach { $0.zeroGradient() }
+        }
         step += 1
         let elapsed = Date().timeIntervalSince(startTime)
         let progress = TrainingProgress(
             step: step, totalSteps: totalSteps, epoch: Double(microBatchIndex) / Double(microBatchesPerEpoch),
             loss: loss, learningRate: rate, gradientNorm: norm, tokensPerSecond: Double(tokensSoFar) / max(elapsed, 1e-9),
             elapsedSeconds: elapsed, estimatedSecondsRemaining: elapsed / Double(max(1, step - startStep)) * Double(totalSteps - step),
-            residentMemoryMB: ProcessMemory.residentMB, validationLoss: nil)
+            residentMemoryMB: ProcessMemory.residentMB, validationLoss: nil, skipped: !finite,
+            skippedStepsSoFar: skippedSteps)
         history.append(progress)
         return progress
     }
@@ -166,7 +200,12 @@ public final class Trainer {
     }
 
     /// Runs until `totalSteps`, reporting after every step; `onCheckpoint` is called every `saveSteps` and at the end
-    /// (and when the caller answers ``TrainingControl/stop``).
+    /// (and when the caller answers ``TrainingControl/stop``), after checking that no trainable parameter went
+    /// non-finite.
+    ///
+    /// - Throws: ``TrainingError/nonFiniteStep(step:loss:gradientNorm:)`` (unless
+    ///   ``TrainingConfiguration/skipNonFiniteSteps``), ``TrainingError/nonFiniteParameter(step:path:)``, and what
+    ///   `onCheckpoint` throws.
     public func train(onProgress: (TrainingProgress) -> TrainingControl = { _ in .proceed },
                       onCheckpoint: (Trainer) throws -> Void = { _ in }) throws {
         let start = Date()
@@ -181,29 +220,21 @@ public final class Trainer {
             }
             let control = onProgress(progress)
             if configuration.saveSteps > 0 && step % configuration.saveSteps == 0 && step < totalSteps || control == .stop {
+                try checkParametersFinite()
                 try onCheckpoint(self)
             }
             if control == .stop { return }
         }
+        try checkParametersFinite()
         try onCheckpoint(self)
     }
-}
 
-/// A training job that cannot start.
-public enum TrainingError: Error, CustomStringConvertible, Equatable {
-    case noSamples
-    case nothingToTrain
-    case tokenOutOfRange(Int, Int)
-    case badCheckpoint(path: String, reason: String)
-    case invalidConfiguration(String)
-
-    public var description: String {
-        switch self {
-        case .noSamples: return "the dataset gave no usable samples (all longer than --max-length, or none scored)"
-        case .nothingToTrain: return "the model has no trainable parameters"
-        case let .tokenOutOfRange(id, v): return "token id \(id) outside the model's vocabulary of \(v)"
-        case let .badCheckpoint(path, reason): return "\(path): \(reason)"
-        case let .invalidConfiguration(reason): return "invalid training configuration: \(reason)"
+    /// Throws ``TrainingError/nonFiniteParameter(step:path:)`` when a trainable parameter holds a value that is not
+    /// finite (an update overflowed), so that it is never saved.
+    public func checkParametersFinite() throws {
+        for p in parameters {
+            let finite = p.value.withUnsafeScalars { buffer in buffer.allSatisfy { $0.isFinite } }
+            if !finite { throw TrainingError.nonFiniteParameter(step: step, path: p.path) }
         }
     }
 }

@@ -76,11 +76,16 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// `eval_steps`: validation loss every N steps, 0 = only at the end; `nil`: ``saveSteps``
     /// (ms-swift `sft_args.py` `_init_eval_strategy`: `eval_steps = save_steps`).
     public var evalSteps: Int?
-    /// `logging_steps`: a progress line and a `logging.jsonl` record every N steps, plus the first and the last
-    /// (default 5: ms-swift `logging_steps: int = 5`, `logging_first_step: bool = True`).
+    /// `logging_steps`: a progress line and a `logging.jsonl` record every N ≥ 1 steps, plus the first and the last
+    /// (default 5: ms-swift `logging_steps: int = 5`, `logging_first_step: bool = True`; 0 is refused, as transformers
+    /// refuses it).
     public var loggingSteps: Int = 5
     /// `gradient_checkpointing`: recompute activations in backward (default true: ms-swift).
     public var gradientCheckpointing: Bool = true
+    /// `skip_nonfinite_steps` (SwiftTune's): a step whose loss or gradient norm is not finite is skipped (no update)
+    /// and counted in ``Trainer/skippedSteps``; when false (the default) it stops the run with
+    /// ``TrainingError/nonFiniteStep(step:loss:gradientNorm:)``.
+    public var skipNonFiniteSteps: Bool = false
 
     public init() {}
 
@@ -98,8 +103,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// The validation interval: ``evalSteps`` or ``saveSteps``.
     public var effectiveEvalSteps: Int { evalSteps ?? saveSteps }
 
-    /// The length limit for a model supporting `maxPositions` positions.
-    public func effectiveMaxLength(modelMaxPositions: Int) -> Int { maxLength ?? modelMaxPositions }
+    /// The length limit for a model supporting `modelMaxPositions` positions: ``maxLength``, at most the model's
+    /// positions (ms-swift likewise caps `max_length` at the model's `max_model_len`), or the positions when unset.
+    public func effectiveMaxLength(modelMaxPositions: Int) -> Int { min(maxLength ?? modelMaxPositions, modelMaxPositions) }
 
     /// transformers' `TrainingArguments.get_warmup_steps` (4.x): `warmup_steps` when > 0, else
     /// `ceil(total × warmup_ratio)`.
@@ -123,7 +129,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case batchSize = "per_device_train_batch_size", gradientAccumulationSteps = "gradient_accumulation_steps"
         case maxLength = "max_length", truncationStrategy = "truncation_strategy", packing, shuffle = "dataset_shuffle"
         case seed, saveSteps = "save_steps", evalSteps = "eval_steps", loggingSteps = "logging_steps"
-        case gradientCheckpointing = "gradient_checkpointing"
+        case gradientCheckpointing = "gradient_checkpointing", skipNonFiniteSteps = "skip_nonfinite_steps"
     }
 
     public init(from decoder: Decoder) throws {
@@ -161,6 +167,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         evalSteps = try c.decodeIfPresent(Int.self, forKey: .evalSteps)
         loggingSteps = try c.decodeIfPresent(Int.self, forKey: .loggingSteps) ?? d.loggingSteps
         gradientCheckpointing = try c.decodeIfPresent(Bool.self, forKey: .gradientCheckpointing) ?? d.gradientCheckpointing
+        skipNonFiniteSteps = try c.decodeIfPresent(Bool.self, forKey: .skipNonFiniteSteps) ?? d.skipNonFiniteSteps
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -193,29 +200,6 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try c.encodeIfPresent(evalSteps, forKey: .evalSteps)
         try c.encode(loggingSteps, forKey: .loggingSteps)
         try c.encode(gradientCheckpointing, forKey: .gradientCheckpointing)
-    }
-}
-
-extension TrainingConfiguration {
-    /// Throws ``TrainingError/invalidConfiguration(_:)`` for settings no optimizer or schedule can run with, and
-    /// ``LearningRateSchedulerError`` for a scheduler transformers would refuse.
-    public func validate() throws {
-        func fail(_ reason: String) throws -> Never { throw TrainingError.invalidConfiguration(reason) }
-        let lr = effectiveLearningRate
-        if !(lr >= 0) || !lr.isFinite { try fail("learning_rate \(lr) must be a finite number ≥ 0") }
-        if !(weightDecay >= 0) { try fail("weight_decay \(weightDecay) must be ≥ 0") }
-        if !(sgdMomentum >= 0) { try fail("sgd_momentum \(sgdMomentum) must be ≥ 0") }
-        if sgdNesterov && !(sgdMomentum > 0) { try fail("sgd_nesterov needs sgd_momentum > 0") }
-        if let r = loraPlusRatio, !(r > 0) || !r.isFinite { try fail("lorap_lr_ratio \(r) must be a finite number > 0") }
-        if batchSize < 1 || effectiveGradientAccumulationSteps < 1 {
-            try fail("per_device_train_batch_size and gradient_accumulation_steps must be ≥ 1")
-        }
-        if let maxLength, maxLength < 2 { try fail("max_length \(maxLength) must be ≥ 2") }
-        if warmupSteps < 0 { try fail("warmup_steps \(warmupSteps) must be ≥ 0") }
-        if !(warmupRatio >= 0 && warmupRatio <= 1) { try fail("warmup_ratio \(warmupRatio) must be in [0, 1]") }
-        if let maxSteps, maxSteps < 1 { try fail("max_steps \(maxSteps) must be ≥ 1") }
-        if !(numTrainEpochs > 0) || !numTrainEpochs.isFinite { try fail("num_train_epochs \(numTrainEpochs) must be > 0") }
-        if saveSteps < 0 || effectiveEvalSteps < 0 || loggingSteps < 0 { try fail("save_steps, eval_steps and logging_steps must be ≥ 0") }
-        try lrScheduler.validate(peak: lr)
+        try c.encode(skipNonFiniteSteps, forKey: .skipNonFiniteSteps)
     }
 }

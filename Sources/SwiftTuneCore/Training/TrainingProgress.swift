@@ -17,6 +17,10 @@ public struct TrainingProgress: Sendable, Codable {
     public var residentMemoryMB: Double
     /// Set on steps where validation ran.
     public var validationLoss: Double?
+    /// Whether this step's update was skipped (its loss or gradient norm was not finite).
+    public var skipped: Bool = false
+    /// Steps skipped so far in the run (``Trainer/skippedSteps``).
+    public var skippedStepsSoFar: Int = 0
 }
 
 /// What the caller wants after a progress report.

@@ -48,5 +48,8 @@ struct DatasetSamplingTests {
         #expect(try DatasetSource(parsing: "b#2.jsonl", fileExists: { $0 == "b#2.jsonl" }) == DatasetSource(path: "b#2.jsonl"))
         #expect(throws: DatasetSourceError.badSampleSize("a.jsonl#x")) { try DatasetSource(parsing: "a.jsonl#x", fileExists: { _ in false }) }
         #expect(throws: DatasetSourceError.badSampleSize("a.jsonl#0")) { try DatasetSource(parsing: "a.jsonl#0", fileExists: { _ in false }) }
+        #expect(throws: DatasetSourceError.sampleTooLarge("a.jsonl#1000000000000", limit: DatasetSource.maxSample)) {
+            try DatasetSource(parsing: "a.jsonl#1000000000000", fileExists: { _ in false })
+        }
     }
 }
