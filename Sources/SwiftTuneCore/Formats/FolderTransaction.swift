@@ -37,7 +37,8 @@ public final class FolderTransaction {
         /// The new folder holds only what the writer puts in it.
         case nothing
         /// Every entry of the old folder whose name is not in the set is carried over (the writer owns the names
-        /// in the set: they are either written anew or dropped).
+        /// in the set: they are either written anew or dropped). Carried-over files are hard links to the old
+        /// folder's, so the writer must create only names in the set.
         case everythingExcept(Set<String>)
     }
 
@@ -45,6 +46,8 @@ public final class FolderTransaction {
     public let target: URL
     /// The hidden sibling folder to write the new contents into: `.<name>.tmp-<pid>`.
     public let staging: URL
+    /// `false` takes the fallback swap even where the filesystem could exchange (for tests of that path).
+    var allowsExchange = true
     private var finished = false
 
     /// Creates the staging folder beside `target` (and `target`'s parent folders when missing), after removing
@@ -108,7 +111,7 @@ public final class FolderTransaction {
                 try Self.syncDirectory(parent)
                 return
             }
-            let status = FaultInjection.exchangeDisabled ? EINVAL : Kernels.renameExchange(staging.path, target.path)
+            let status = !allowsExchange || FaultInjection.exchangeDisabled ? EINVAL : Kernels.renameExchange(staging.path, target.path)
             if status == 0 {
                 try Self.syncDirectory(parent)
                 FaultInjection.reach(.exchanged, targetName: name)
