@@ -17,9 +17,14 @@ nonisolated(unsafe) var interruptSignal: sig_atomic_t = 0
 enum InterruptSignals {
     static let handled: [Int32] = [SIGINT, SIGTERM]
 
-    /// Installs the handler for both signals.
+    /// Installs the handler for both signals, and unblocks them in this thread (a parent may have spawned us with
+    /// them blocked, as Foundation's `Process` does from some threads; a blocked signal would stay pending forever).
     static func install() {
         interruptSignal = 0
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in handled { sigaddset(&unblock, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signal in handled {
             var action = sigaction()
             #if canImport(Glibc)
