@@ -23,6 +23,8 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         if let threads = modelOptions.threads { Runtime.threadCount = threads }
+        let lock = try FolderLock(folder: URL(fileURLWithPath: output))   // a second run on --output fails at once
+        defer { lock.release() }
         let folder = try ModelFolder(modelOptions.folderURL)
         let model = try folder.load(Float.self)
         if let adapters = modelOptions.adapters {

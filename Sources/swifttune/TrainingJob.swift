@@ -4,9 +4,6 @@ import SwiftTuneCore
 import Glibc
 #endif
 
-/// Set by the SIGINT handler; the training loop checks it after every step.
-nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
-
 /// Runs `pt` / `sft`: load, attach the tuner, encode data, train with progress on standard error and a
 /// `logging.jsonl` record per logged step, save.
 struct TrainingJob {
@@ -18,6 +15,8 @@ struct TrainingJob {
         let configuration = try options.trainingConfiguration()
         let modelURL = URL(fileURLWithPath: options.model)
         let outputURL = URL(fileURLWithPath: options.output)
+        let lock = try FolderLock(folder: outputURL)   // a second run on this --output fails at once, naming the PID
+        defer { lock.release() }
         let tokenizer = try Tokenizer(directory: modelURL)
         let folder = try ModelFolder(modelURL)
         // QLoRA: quantize each layer as it is read, so the float32 projections never exist all at once.
@@ -53,7 +52,8 @@ struct TrainingJob {
             print("resumed at step \(trainer.step) from \(checkpoint)")
         }
         try FileManager.default.createDirectory(at: outputURL, withIntermediateDirectories: true)
-        signal(SIGINT) { _ in interruptRequested = 1 }
+        InterruptSignals.install()
+        defer { InterruptSignals.uninstall() }
         let log = try TrainingLog(url: outputURL.appendingPathComponent("logging.jsonl"), resumedStep: trainer.step)
         let initialValidation = try trainer.validationLoss()
         if let initialValidation { print(String(format: "validation loss before training: %.4f", initialValidation)) }
@@ -73,7 +73,7 @@ struct TrainingJob {
                 do { try log.append(record) } catch { logError = error }
             }
             Console.training(p, logged: logged)
-            return interruptRequested != 0 || logError != nil ? .stop : .proceed
+            return InterruptSignals.requested || logError != nil ? .stop : .proceed
         }, onCheckpoint: { t in
             let url = outputURL.appendingPathComponent("checkpoint-\(t.step)")
             try t.saveCheckpoint(to: url)
@@ -84,9 +84,10 @@ struct TrainingJob {
             print("skipped \(trainer.skippedSteps) of \(trainer.step) steps whose loss or gradient norm was not finite "
                   + "(--skip-nonfinite-steps)")
         }
-        if interruptRequested != 0 {
-            print("interrupted: checkpoint saved at \(outputURL.appendingPathComponent("checkpoint-\(trainer.step)").path)")
-            return
+        if InterruptSignals.requested {
+            print("interrupted by \(InterruptSignals.name) after step \(trainer.step): checkpoint saved at "
+                  + outputURL.appendingPathComponent("checkpoint-\(trainer.step)").path)
+            throw InterruptSignals.exitCode
         }
         try ModelTransforms.saveResult(model: model, tuner: tuner, folder: folder, to: outputURL)
         try LossCurve.write(trainer.history, to: outputURL.appendingPathComponent("loss.svg"))

@@ -25,4 +25,5 @@
 #include "st_nf4.h"
 #include "st_bf16.h"
 #include "st_lowrank.h"
+#include "st_fs.h"
 #endif

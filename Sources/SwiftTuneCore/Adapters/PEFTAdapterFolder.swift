@@ -7,8 +7,9 @@ import Foundation
 ///   `….lora_B.weight` `[out, r]` and, for DoRA, `….lora_magnitude_vector` `[out]` (PEFT's key, without
 ///   `.weight`; older files with `.weight` are read too), with metadata `{"format": "pt"}`.
 ///
-/// Each file is written to a temporary name in the folder and renamed into place, so a failed save never leaves a
-/// partial file.
+/// The folder is written as one ``FolderTransaction`` that owns these two files: a reader finds the complete old
+/// adapter or the complete new one, never the new configuration beside the old weights; other entries of the
+/// folder (a training run's `logging.jsonl` and checkpoints) are kept.
 ///
 /// ```swift
 /// try model.saveLoRAAdapter(configuration, to: folder)
@@ -18,10 +19,14 @@ import Foundation
 public enum PEFTAdapterFolder {
     public static let configurationFileName = "adapter_config.json"
     public static let weightsFileName = "adapter_model.safetensors"
+    /// The files an adapter owns in its folder (replaced together by a save; `adapter_model.bin` is PEFT's older
+    /// pickle format, dropped so that it cannot shadow the new weights).
+    public static let ownedFileNames: Set<String> = [configurationFileName, weightsFileName, "adapter_model.bin"]
 
     /// Reads and validates `adapter_config.json` in `folder`.
     /// - Throws: ``LoRAError`` naming the file and the key (missing file, bad JSON, unsupported or invalid value).
     public static func readConfiguration(in folder: URL) throws -> LoRAConfiguration {
+        FolderTransaction.recover(folder)   // a folder swap killed half-way
         let url = folder.appendingPathComponent(configurationFileName)
         guard let data = FileManager.default.contents(atPath: url.path) else { throw LoRAError.missingFile(url.path) }
         do {
@@ -41,13 +46,14 @@ public enum PEFTAdapterFolder {
             precondition(adapter.rank == configuration.rank && (adapter.variant == .dora) == configuration.useDoRA,
                          "\(adapter.path): rank \(adapter.rank), \(adapter.variant) does not match the configuration (r \(configuration.rank), use_dora \(configuration.useDoRA))")
         }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let json = Array(try encoder.encode(configuration)) + Array("\n".utf8)
-        try AtomicFileWriter.write(to: folder.appendingPathComponent(configurationFileName)) { try $0.write(json) }
         let entries = adapters.flatMap(\.adapterParameters).map { SafetensorsWriter.Entry(name: $0.path, tensor: $0.value) }
-        try SafetensorsWriter.write(entries, metadata: ["format": "pt"], to: folder.appendingPathComponent(weightsFileName))
+        try FolderTransaction.write(to: folder, keeping: .everythingExcept(ownedFileNames)) { staging in
+            try AtomicFileWriter.write(to: staging.appendingPathComponent(configurationFileName)) { try $0.write(json) }
+            try SafetensorsWriter.write(entries, metadata: ["format": "pt"], to: staging.appendingPathComponent(weightsFileName))
+        }
     }
 
     /// The keys under which `parameter` may be stored (DoRA's magnitude: with or without `.weight`).

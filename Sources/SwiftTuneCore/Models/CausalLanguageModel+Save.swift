@@ -3,8 +3,9 @@ import Foundation
 extension CausalLanguageModel {
     /// Writes a complete Hugging Face model folder: `config.json`, `model.safetensors` (weights in `dtype`,
     /// Hugging Face key names, no `lm_head.weight` when tied), `generation_config.json`, and the tokenizer files
-    /// copied from `tokenizerSource`. The files are assembled in a temporary folder and renamed into place (other files already in the
-    /// destination folder, such as training logs, are kept).
+    /// copied from `tokenizerSource`. The folder is written as one ``FolderTransaction``: a reader finds the complete
+    /// old model or the complete new one, never a mix; other files already in the destination folder (training
+    /// logs, checkpoints) are kept.
     public func save(to url: URL, dtype: SafetensorsDType = .float32, tokenizerSource: URL? = nil) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -12,42 +13,29 @@ extension CausalLanguageModel {
         try writeFolder(to: url, config: try encoder.encode(configuration), entries: entries, tokenizerSource: tokenizerSource)
     }
 
-    /// Assembles a model folder in a temporary sibling (`config.json` as given, `generation_config.json`,
-    /// `model.safetensors` with `entries`, the tokenizer files) and renames it into place, keeping other files
-    /// already in the destination.
+    /// Writes a model folder (`config.json` as given, `generation_config.json`, `model.safetensors` with
+    /// `entries`, the tokenizer files) as one ``FolderTransaction``: the files of a model
+    /// (``ModelFolder/ownedFileNames``) are replaced together, other entries already in the destination (training
+    /// logs, checkpoints) are kept.
     func writeFolder(to url: URL, config: Data, entries: [SafetensorsWriter.Entry], tokenizerSource: URL?) throws {
         let fm = FileManager.default
-        let partial = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
-        try? fm.removeItem(at: partial)
-        try fm.createDirectory(at: partial, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(at: partial) }
-        try config.write(to: partial.appendingPathComponent("config.json"))
         var generation: [String: Any] = ["_from_model_config": true]
         if let bos = configuration.beginningOfSequenceTokenID { generation["bos_token_id"] = bos }
         if !configuration.endOfSequenceTokenIDs.isEmpty {
             generation["eos_token_id"] = configuration.endOfSequenceTokenIDs.count == 1
                 ? configuration.endOfSequenceTokenIDs[0] as Any : configuration.endOfSequenceTokenIDs as Any
         }
-        try JSONSerialization.data(withJSONObject: generation, options: [.prettyPrinted, .sortedKeys])
-            .write(to: partial.appendingPathComponent("generation_config.json"))
-        try SafetensorsWriter.write(entries, metadata: ["format": "pt"], to: partial.appendingPathComponent("model.safetensors"))
-        if let tokenizerSource {
-            for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt",
-                         "tokenizer.model", "chat_template.jinja"] {
-                let source = tokenizerSource.appendingPathComponent(name)
-                if fm.fileExists(atPath: source.path) { try fm.copyItem(at: source, to: partial.appendingPathComponent(name)) }
+        let generationJSON = try JSONSerialization.data(withJSONObject: generation, options: [.prettyPrinted, .sortedKeys])
+        try FolderTransaction.write(to: url, keeping: .everythingExcept(ModelFolder.ownedFileNames)) { staging in
+            try config.write(to: staging.appendingPathComponent("config.json"))
+            try generationJSON.write(to: staging.appendingPathComponent("generation_config.json"))
+            try SafetensorsWriter.write(entries, metadata: ["format": "pt"], to: staging.appendingPathComponent("model.safetensors"))
+            if let tokenizerSource {
+                for name in ModelFolder.tokenizerFileNames {
+                    let source = tokenizerSource.appendingPathComponent(name)
+                    if fm.fileExists(atPath: source.path) { try fm.copyItem(at: source, to: staging.appendingPathComponent(name)) }
+                }
             }
-        }
-        if fm.fileExists(atPath: url.path) {
-            // Keep what else the folder holds (training logs, checkpoints); replace the model's files one by one,
-            // each by a rename.
-            for name in try fm.contentsOfDirectory(atPath: partial.path) {
-                let destination = url.appendingPathComponent(name)
-                if fm.fileExists(atPath: destination.path) { try fm.removeItem(at: destination) }
-                try fm.moveItem(at: partial.appendingPathComponent(name), to: destination)
-            }
-        } else {
-            try fm.moveItem(at: partial, to: url)
         }
     }
 

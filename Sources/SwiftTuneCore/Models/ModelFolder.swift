@@ -16,6 +16,7 @@ public struct ModelFolder {
 
     /// Opens a folder and validates its configuration (weights are memory-mapped lazily when a model is built).
     public init(_ url: URL) throws {
+        FolderTransaction.recover(url)   // a folder swap killed half-way (see FolderTransaction)
         self.url = url
         let configURL = url.appendingPathComponent("config.json")
         guard let data = FileManager.default.contents(atPath: configURL.path) else {

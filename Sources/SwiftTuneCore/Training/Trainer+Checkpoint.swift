@@ -2,8 +2,8 @@ import Foundation
 
 /// Checkpoints: `trainable.safetensors` (every trainable parameter by path), `optimizer.safetensors` (AdamW moments
 /// as `<path>.exp_avg` / `<path>.exp_avg_sq`, PyTorch's state names; SGD momentum as `<path>.momentum_buffer`) and `trainer_state.json` (step, data position, optimizer step, the
-/// configuration). A checkpoint is written into `<name>.partial` and renamed into place, so a run killed while
-/// writing leaves the previous checkpoint intact.
+/// configuration). A checkpoint is written as a ``FolderTransaction`` (a hidden sibling folder swapped in), so a
+/// run killed while writing leaves the previous checkpoint of that name intact.
 extension Trainer {
     struct State: Codable {
         var step: Int
@@ -20,14 +20,9 @@ extension Trainer {
         }
     }
 
-    /// Writes a checkpoint folder at `url` (replacing an older one of the same name).
+    /// Writes a checkpoint folder at `url`, replacing an older one of the same name as one ``FolderTransaction``:
+    /// a reader (or a resume after `kill -9`) finds the complete old checkpoint or the complete new one.
     public func saveCheckpoint(to url: URL) throws {
-        let fm = FileManager.default
-        let partial = url.deletingLastPathComponent().appendingPathComponent(url.lastPathComponent + ".partial")
-        try? fm.removeItem(at: partial)
-        try fm.createDirectory(at: partial, withIntermediateDirectories: true)
-        try SafetensorsWriter.write(parameters.map { SafetensorsWriter.Entry(name: $0.path, tensor: $0.value.detached) },
-                                    to: partial.appendingPathComponent("trainable.safetensors"))
         var moments: [SafetensorsWriter.Entry] = []
         if let adamw {
             for p in parameters {
@@ -42,20 +37,16 @@ extension Trainer {
                 moments.append(SafetensorsWriter.Entry(name: p.path + ".momentum_buffer", tensor: b))
             }
         }
-        try SafetensorsWriter.write(moments, to: partial.appendingPathComponent("optimizer.safetensors"))
         let state = State(step: step, microBatchIndex: microBatchIndex, optimizerStep: adamw?.stepCount ?? step,
                           configuration: configuration, fingerprint: fingerprint, skippedSteps: skippedSteps)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(state).write(to: partial.appendingPathComponent("trainer_state.json"), options: .atomic)
-        if fm.fileExists(atPath: url.path) {
-            let old = url.deletingLastPathComponent().appendingPathComponent(url.lastPathComponent + ".old")
-            try? fm.removeItem(at: old)
-            try fm.moveItem(at: url, to: old)
-            try fm.moveItem(at: partial, to: url)
-            try? fm.removeItem(at: old)
-        } else {
-            try fm.moveItem(at: partial, to: url)
+        let stateJSON = try encoder.encode(state)
+        try FolderTransaction.write(to: url) { staging in
+            try SafetensorsWriter.write(parameters.map { SafetensorsWriter.Entry(name: $0.path, tensor: $0.value.detached) },
+                                        to: staging.appendingPathComponent("trainable.safetensors"))
+            try SafetensorsWriter.write(moments, to: staging.appendingPathComponent("optimizer.safetensors"))
+            try stateJSON.write(to: staging.appendingPathComponent("trainer_state.json"))
         }
     }
 
@@ -70,6 +61,7 @@ extension Trainer {
     ///   ``TrainingError/badCheckpoint(path:reason:)``.
     @discardableResult
     public func resume(from url: URL) throws -> [String] {
+        FolderTransaction.recover(url)
         let stateURL = url.appendingPathComponent("trainer_state.json")
         guard let data = FileManager.default.contents(atPath: stateURL.path) else {
             throw TrainingError.badCheckpoint(path: stateURL.path, reason: "missing")
