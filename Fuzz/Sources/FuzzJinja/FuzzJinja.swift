@@ -4,6 +4,7 @@
 // tool) and one tool, under limits tighter than the defaults so that a runaway loop or output ends within the
 // per-input timeout (the limits themselves are tested in JinjaLimitTests).
 import Foundation
+import FuzzDriver
 import SwiftTuneCore
 
 private let options = JinjaOptions(trimBlocks: true, lstripBlocks: true, keepTrailingNewline: false,
@@ -30,10 +31,16 @@ private let context: [String: JinjaValue] = {
 }()
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data, size > 0 else { return 0 }
     let source = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     guard let template = try? JinjaTemplate(source: source, name: "fuzz.jinja", options: options) else { return 0 }
     _ = try? template.render(context)
     _ = try? template.renderTracked(context)
     return 0
+}
+
+@main
+enum FuzzJinjaMain {
+    static func main() { runFuzzer(fuzz) }
 }

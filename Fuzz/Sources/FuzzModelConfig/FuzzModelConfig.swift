@@ -4,10 +4,11 @@
 // `quantization_config`) over a scratch folder whose weights file is a fixed, valid, one-tensor safetensors file.
 // A configuration that decodes is encoded again and must decode to the same value.
 import Foundation
+import FuzzDriver
 import SwiftTuneCore
 
 private let folder: URL = {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("swifttune-fuzz-config-\(getpid())")
+    let url = scratchURL("model")
     try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     // model.embed_tokens.weight: F32 [1, 1], one zero element.
     let header = Array(#"{"model.embed_tokens.weight":{"dtype":"F32","shape":[1,1],"data_offsets":[0,4]}}"#.utf8)
@@ -18,7 +19,8 @@ private let folder: URL = {
 }()
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data, size > 0 else { return 0 }
     let bytes = Data(bytes: data, count: size)
     if let configuration = try? JSONDecoder().decode(ModelConfiguration.self, from: bytes),
        let encoded = try? JSONEncoder().encode(configuration),
@@ -28,4 +30,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard (try? bytes.write(to: folder.appendingPathComponent("config.json"))) != nil else { return 0 }
     _ = try? ModelFolder(folder)
     return 0
+}
+
+@main
+enum FuzzModelConfigMain {
+    static func main() { runFuzzer(fuzz) }
 }

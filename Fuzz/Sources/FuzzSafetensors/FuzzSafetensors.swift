@@ -4,13 +4,14 @@
 // reused for every run. Every tensor the header declares is then read as stored bytes and converted to `Float`
 // and `Int64`: a header that passes validation must never make a read leave the mapping.
 import Foundation
+import FuzzDriver
 import SwiftTuneCore
 
-private let scratch = FileManager.default.temporaryDirectory
-    .appendingPathComponent("swifttune-fuzz-safetensors-\(getpid()).safetensors")
+private let scratch = scratchURL("input.safetensors")
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data, size > 0 else { return 0 }
     let bytes = Data(bytes: data, count: size)
     guard (try? bytes.write(to: scratch)) != nil else { return 0 }
     guard let file = try? SafetensorsFile(contentsOf: scratch) else { return 0 }
@@ -25,4 +26,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = try? file.tensor(name, as: Int64.self)
     }
     return 0
+}
+
+@main
+enum FuzzSafetensorsMain {
+    static func main() { runFuzzer(fuzz) }
 }
