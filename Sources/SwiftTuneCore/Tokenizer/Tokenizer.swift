@@ -54,9 +54,6 @@ public final class Tokenizer: @unchecked Sendable {  // immutable after init; BP
     public let padTokenID: Int?
     /// The id of the unknown token (`unk_token` of the config, else of the model), if any.
     public let unkTokenID: Int?
-    /// Token ids (vocabulary and added tokens) must be below this: 2^24, 64 times the largest vocabulary in use
-    /// (Gemma's 262,144). The id-to-token table is dense, so this bounds what a hostile file can make it allocate.
-    public static let maximumTokenID = 1 << 24
     /// The folder's default chat template, compiled (or the error compiling it), if the folder has one.
     let folderTemplate: Result<ChatTemplate, Error>?
     /// tokenizer_config.json's named templates (`chat_template` as a list), compiled.
@@ -145,13 +142,6 @@ public final class Tokenizer: @unchecked Sendable {  // immutable after init; BP
         self.addedIDs = addedIDs
 
         let maxID = max(file.vocabulary.map(\.id).max() ?? -1, file.addedTokens.map(\.id).max() ?? -1)
-        // The id table below is dense, so an id is an allocation size (found by Fuzz/FuzzTokenizer: an added token
-        // with id 10^12 was a fatal allocation, Int.max an overflow trap).
-        guard maxID < Self.maximumTokenID else {
-            let added = file.addedTokens.contains { $0.id == maxID }
-            throw TokenizerError.invalidComponent(path: path, component: added ? "added_tokens" : "model",
-                                                  reason: "token id \(maxID) is out of range (ids must be below \(Self.maximumTokenID))")
-        }
         var tokensByID = [String?](repeating: nil, count: maxID + 1)
         for entry in file.vocabulary { tokensByID[entry.id] = entry.token }
         // Like `tokenizers`, an added token with normalized = true decodes as its normalized content.
