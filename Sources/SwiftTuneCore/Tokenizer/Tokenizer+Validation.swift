@@ -22,6 +22,25 @@ extension Tokenizer {
         }
     }
 
+    /// The ids a post-processor template adds (`special_tokens.<name>.ids`) must be tokens of the file; otherwise
+    /// every encoded text would carry an id no model row belongs to.
+    static func checkPostProcessorIDs(_ file: TokenizerFile, tokensByID: [String?], path: String) throws {
+        func check(_ config: PostProcessorConfiguration) throws {
+            switch config {
+            case let .templateProcessing(_, specialTokens):
+                for (name, token) in specialTokens.sorted(by: { $0.key < $1.key }) {
+                    for id in token.ids where !(id >= 0 && id < tokensByID.count && tokensByID[id] != nil) {
+                        throw TokenizerError.invalidComponent(path: path, component: "post_processor",
+                            reason: "special_tokens['\(name)'] has id \(id), which is no token of model.vocab or added_tokens")
+                    }
+                }
+            case let .sequence(list): try list.forEach(check)
+            default: break
+            }
+        }
+        if let config = file.postProcessor { try check(config) }
+    }
+
     /// A BPE model without merge rules can only produce single characters, so a vocabulary with multi-character
     /// tokens (other than added tokens, `<0xNN>` byte tokens and the unknown token, which are produced without
     /// merges) means the merges were lost — the tokens would multiply and every loss would change silently.
