@@ -4,7 +4,7 @@
 extension Tokenizer {
     /// The largest token id accepted: ids index a dense table, so an id of 10¹² in a file must not become a
     /// 10¹²-entry allocation. No released tokenizer comes near 2²⁴ tokens.
-    public static let maximumTokenID = 1 << 24 - 1
+    public static let maximumTokenID = (1 << 24) - 1
 
     /// Vocabulary and added-token ids in `0...maximumTokenID`, and a non-empty vocabulary.
     static func checkIDs(_ file: TokenizerFile, path: String) throws {
