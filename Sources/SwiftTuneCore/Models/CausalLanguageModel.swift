@@ -19,8 +19,12 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
     /// `prepareLayer` runs on each decoder layer as soon as it is built, before the next one is read — where
     /// ``ModelFolder/load(_:quantizingProjectionsToNF4:)`` quantizes, so that the float32 weights of only one layer
     /// exist at a time.
+    ///
+    /// - Throws: ``ModelConfigurationError`` when `c` fails ``ModelConfiguration/validate(file:)`` (checked first);
+    ///   the weight source's errors (a missing or mis-shaped tensor, naming the file).
     public init(configuration c: ModelConfiguration, weights: some WeightSource,
                 prepareLayer: (DecoderLayer<Scalar>) -> Void = { _ in }) throws {
+        try c.validate(file: "configuration")   // also for configurations built in code, before any allocation
         configuration = c
         embedTokens = Embedding(weight: Parameter(
             try weights.weight("model.embed_tokens.weight", shape: [c.vocabularySize, c.hiddenSize], role: .embedding,
@@ -40,6 +44,8 @@ public final class CausalLanguageModel<Scalar: TensorScalar>: Layer {
     }
 
     /// A randomly initialised model (``RandomWeights`` with `seed`).
+    /// - Precondition: `c` passes ``ModelConfiguration/validate(file:)`` (decoded configurations always do); use
+    ///   ``init(configuration:weights:prepareLayer:)`` with ``RandomWeights`` to get the error instead.
     public convenience init(configuration c: ModelConfiguration, seed: UInt64) {
         try! self.init(configuration: c, weights: RandomWeights(seed: seed))
     }

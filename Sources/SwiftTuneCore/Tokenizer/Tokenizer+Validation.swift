@@ -4,7 +4,7 @@
 extension Tokenizer {
     /// The largest token id accepted: ids index a dense table, so an id of 10¹² in a file must not become a
     /// 10¹²-entry allocation. No released tokenizer comes near 2²⁴ tokens.
-    public static let maximumTokenID = 1 << 24 - 1
+    public static let maximumTokenID = (1 << 24) - 1
 
     /// Vocabulary and added-token ids in `0...maximumTokenID`, and a non-empty vocabulary.
     static func checkIDs(_ file: TokenizerFile, path: String) throws {
@@ -20,6 +20,25 @@ extension Tokenizer {
             throw TokenizerError.invalidComponent(path: path, component: "added_tokens",
                 reason: "added_tokens[\(index)] '\(token.content)' has id \(token.id), out of range 0...\(maximumTokenID)")
         }
+    }
+
+    /// The ids a post-processor template adds (`special_tokens.<name>.ids`) must be tokens of the file; otherwise
+    /// every encoded text would carry an id no model row belongs to.
+    static func checkPostProcessorIDs(_ file: TokenizerFile, tokensByID: [String?], path: String) throws {
+        func check(_ config: PostProcessorConfiguration) throws {
+            switch config {
+            case let .templateProcessing(_, specialTokens):
+                for (name, token) in specialTokens.sorted(by: { $0.key < $1.key }) {
+                    for id in token.ids where !(id >= 0 && id < tokensByID.count && tokensByID[id] != nil) {
+                        throw TokenizerError.invalidComponent(path: path, component: "post_processor",
+                            reason: "special_tokens['\(name)'] has id \(id), which is no token of model.vocab or added_tokens")
+                    }
+                }
+            case let .sequence(list): try list.forEach(check)
+            default: break
+            }
+        }
+        if let config = file.postProcessor { try check(config) }
     }
 
     /// A BPE model without merge rules can only produce single characters, so a vocabulary with multi-character

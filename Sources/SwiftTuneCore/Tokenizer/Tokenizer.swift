@@ -149,6 +149,7 @@ public final class Tokenizer: @unchecked Sendable {  // immutable after init; BP
             tokensByID[token.id] = token.normalized ? (normalizer?.normalize(token.content) ?? token.content) : token.content
         }
         self.tokensByID = tokensByID
+        try Tokenizer.checkPostProcessorIDs(file, tokensByID: tokensByID, path: path)
 
         // `tokenizers` decides "special" by the token's text, so a vocabulary id with the same text counts too.
         let specialContents = Set(file.addedTokens.filter(\.special).map { ByteKey($0.content) })

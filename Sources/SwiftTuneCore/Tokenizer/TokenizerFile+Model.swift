@@ -95,7 +95,11 @@ public struct TokenizerModelConfiguration: Codable, Sendable, Equatable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let merges = try c.decodeIfPresent([MergeRule].self, forKey: .merges)
-        type = try c.decodeIfPresent(String.self, forKey: .type) ?? (merges != nil ? "BPE" : "unknown")
+        guard let type = try c.decodeIfPresent(String.self, forKey: .type) ?? (merges != nil ? "BPE" : nil) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "the model has neither a 'type' nor 'merges', so it is not a BPE model SwiftTune can run"))
+        }
+        self.type = type
         dropout = try c.decodeIfPresent(Double.self, forKey: .dropout)
         unkToken = try c.decodeIfPresent(String.self, forKey: .unkToken)
         continuingSubwordPrefix = try c.decodeIfPresent(String.self, forKey: .continuingSubwordPrefix)

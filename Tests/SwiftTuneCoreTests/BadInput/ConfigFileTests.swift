@@ -105,5 +105,11 @@ import Testing
         let zeroHeads = ModelConfiguration(vocabularySize: 8, hiddenSize: 8, intermediateSize: 8, layerCount: 1, attentionHeads: 0)
         #expect(zeroHeads.headDimension == 0)   // no division by zero on construction
         #expect(throws: ModelConfigurationError.self) { try zeroHeads.validate() }
+        var negativeEpsilon = BadInput.configuration()
+        negativeEpsilon.rmsNormEpsilon = -1   // would give NaN logits
+        #expect(throws: ModelConfigurationError.invalidValue(file: "configuration", field: "rms_norm_eps", value: "-1.0",
+                                                             requirement: "must be a finite number > 0")) {
+            _ = try CausalLanguageModel<Float>(configuration: negativeEpsilon, weights: RandomWeights(seed: 0))
+        }
     }
 }

@@ -56,6 +56,18 @@ import Testing
         }
     }
 
+    @Test func layoutSizesAreChecked() throws {
+        #expect(throws: AttentionLayoutError.negativeSize(name: "length", value: -1)) {
+            _ = try AttentionLayout(segmentLengths: [[]], length: -1)
+        }
+        #expect(throws: AttentionLayoutError.negativeSize(name: "window", value: -2)) {
+            _ = try AttentionLayout.padded(lengths: [2], length: 4, window: -2)
+        }
+        #expect(throws: AttentionLayoutError.self) {   // segment lengths whose sum overflows
+            _ = try AttentionLayout(segmentLengths: [[Int.max, Int.max]], length: 8)
+        }
+    }
+
     @Test func generationSettingsAreChecked() throws {
         func setting(_ name: String, _ body: () throws -> Void) {
             let error = BadInput.error(name, body)

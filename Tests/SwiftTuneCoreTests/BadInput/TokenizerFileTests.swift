@@ -69,11 +69,30 @@ import Testing
                 "\(String(describing: vocabError))")
     }
 
+    /// A template post-processor whose special token id is no token (Llama-2's `<s>` moved to 99999) is refused.
+    @Test func postProcessorIDsMustBeTokens() throws {
+        var file = try Self.fixture("llama2")
+        var post = try #require(file["post_processor"] as? [String: Any])
+        var special = try #require(post["special_tokens"] as? [String: [String: Any]])
+        let name = try #require(special.keys.sorted().first)
+        special[name]?["ids"] = [99_999]
+        post["special_tokens"] = special
+        file["post_processor"] = post
+        let (error, path) = try Self.load(file)
+        #expect(error as? TokenizerError == .invalidComponent(
+            path: path, component: "post_processor",
+            reason: "special_tokens['\(name)'] has id 99999, which is no token of model.vocab or added_tokens"),
+                "\(String(describing: error))")
+    }
+
     @Test func emptyVocabularyAndUnknownModelTypeAreRefused() throws {
         let (empty, path) = try Self.load(["model": ["type": "BPE", "vocab": [String: Int](), "merges": [Any]()]])
         #expect(empty as? TokenizerError == .invalidComponent(
             path: path, component: "model", reason: "'vocab' is missing or empty; every text would encode to no tokens"))
         let (unigram, unigramPath) = try Self.load(["model": ["type": "Unigram", "vocab": [["a", -1.0]]]])
         #expect(unigram as? TokenizerError == .unsupportedComponent(path: unigramPath, component: "model", type: "Unigram"))
+        let (untyped, untypedPath) = try Self.load(["model": ["vocab": ["a": 0]]])
+        #expect("\(untyped.map { "\($0)" } ?? "")".hasPrefix(untypedPath + ": invalid JSON: model: the model has neither a 'type' nor 'merges'"),
+                "\(String(describing: untyped))")
     }
 }
