@@ -80,6 +80,11 @@ struct TrainOptions: ParsableArguments {
             throw ValidationError("--truncation-strategy must be delete, left or right")
         }
         if dataset.isEmpty { throw ValidationError("--dataset needs at least one file") }
+        for (option, list) in [("--dataset", dataset), ("--val-dataset", valDataset)] {
+            for text in list {
+                do { _ = try DatasetSource(parsing: text) } catch { throw ValidationError("\(option) \(error)") }
+            }
+        }
         if adapters.count > 1 { throw ValidationError("--adapters: SwiftTune continues one adapter, not \(adapters.count)") }
         if sgdNesterov == true && !((sgdMomentum ?? 0) > 0) { throw ValidationError("--sgd-nesterov needs --sgd-momentum > 0") }
         if let r = lorapLrRatio, !(r > 0) { throw ValidationError("--lorap-lr-ratio must be positive") }
