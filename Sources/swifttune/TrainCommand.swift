@@ -74,18 +74,23 @@ struct TrainOptions: ParsableArguments {
     var adapter: String? { adapters.first }
 
     func validate() throws {
-        if let tuner, !["lora", "dora", "full"].contains(tuner) { throw ValidationError("--tuner must be lora, dora or full") }
-        if let optimizer, !["adamw", "sgd"].contains(optimizer) { throw ValidationError("--optimizer must be adamw or sgd") }
+        if let tuner, !["lora", "dora", "full"].contains(tuner) { throw ValidationError("--tuner '\(tuner)' is not supported: must be lora, dora or full") }
+        if let optimizer, !["adamw", "sgd"].contains(optimizer) { throw ValidationError("--optimizer '\(optimizer)' is not supported: must be adamw or sgd") }
         if let truncationStrategy, TruncationStrategy(rawValue: truncationStrategy) == nil {
-            throw ValidationError("--truncation-strategy must be delete, left or right")
+            throw ValidationError("--truncation-strategy '\(truncationStrategy)' is not supported: must be delete, left or right")
         }
         if dataset.isEmpty { throw ValidationError("--dataset needs at least one file") }
+        for (option, list) in [("--dataset", dataset), ("--val-dataset", valDataset)] {
+            for text in list {
+                do { _ = try DatasetSource(parsing: text) } catch { throw ValidationError("\(option) \(error)") }
+            }
+        }
         if adapters.count > 1 { throw ValidationError("--adapters: SwiftTune continues one adapter, not \(adapters.count)") }
         if sgdNesterov == true && !((sgdMomentum ?? 0) > 0) { throw ValidationError("--sgd-nesterov needs --sgd-momentum > 0") }
-        if let r = lorapLrRatio, !(r > 0) { throw ValidationError("--lorap-lr-ratio must be positive") }
+        if let r = lorapLrRatio, !(r > 0) { throw OptionRange.failure("--lorap-lr-ratio (ms-swift --lorap_lr_ratio)", r, "a finite number > 0") }
         if lorapLrRatio != nil && isFull { throw ValidationError("--lorap-lr-ratio needs --tuner lora or dora") }
         if useDora == true && isFull { throw ValidationError("--use-dora needs --tuner lora") }
-        if let quantize, quantize != "nf4" { throw ValidationError("--quantize supports nf4") }
+        if let quantize, quantize != "nf4" { throw ValidationError("--quantize '\(quantize)' is not supported: must be nf4") }
         if quantize != nil && isFull { throw ValidationError("--quantize nf4 needs --tuner lora or dora (the base is frozen)") }
         try OptionRange.atLeast("--lora-rank (ms-swift --lora_rank)", loraRank, 1)
         try OptionRange.finite("--lora-alpha (ms-swift --lora_alpha)", loraAlpha, above: 0)

@@ -156,7 +156,7 @@ struct TrainingJob {
     }
 
     static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "?" }
+        guard seconds.isFinite, seconds < 1e12 else { return "?" }   // Int(seconds) must not trap
         let s = Int(seconds)
         return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
     }

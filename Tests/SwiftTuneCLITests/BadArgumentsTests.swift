@@ -53,6 +53,11 @@ struct BadArgumentsTests {
         Case(["--lora-dropout", "1"], names: "--lora-dropout", "1.0"),
         Case(["--max-row-bytes", "0"], names: "--max-row-bytes", "0"),
         Case(["--threads", "0"], names: "--threads", "0"),
+        Case(["--tuner", "qlora"], names: "--tuner", "qlora"),
+        Case(["--optimizer", "adam"], names: "--optimizer", "adam"),
+        Case(["--truncation-strategy", "middle"], names: "--truncation-strategy", "middle"),
+        Case(["--lorap-lr-ratio", "-2"], names: "--lorap-lr-ratio", "-2"),
+        Case(["--quantize", "int8"], names: "--quantize", "int8"),
     ]
 
     @Test(arguments: training)

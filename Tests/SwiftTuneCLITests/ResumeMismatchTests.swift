@@ -88,3 +88,24 @@ struct ResumeMismatchTests {
         #expect(after.map(\.loss) == before.map(\.loss), "the resumed run differs from the uninterrupted one")
     }
 }
+
+extension ResumeMismatchTests {
+    /// A `trainer_state.json` with a negative or absurd position is refused naming the file and key.
+    @Test func corruptPositionsAreRefused() throws {
+        let (folder, output, arguments) = try trainedRun("corrupt")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let checkpoint = output.appendingPathComponent("checkpoint-1")
+        let stateURL = checkpoint.appendingPathComponent("trainer_state.json")
+        let original = try Data(contentsOf: stateURL)
+        for (key, value) in [("microBatchIndex", -5), ("step", Int.max)] {
+            var state = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
+            state[key] = value
+            try JSONSerialization.data(withJSONObject: state).write(to: stateURL)
+            #expect {
+                try run(arguments + ["--resume-from-checkpoint", checkpoint.path])
+            } throws: { error in
+                "\(error)".contains("trainer_state.json: '\(key)' is \(value)")
+            }
+        }
+    }
+}

@@ -70,6 +70,10 @@ extension Trainer {
         do { state = try JSONDecoder().decode(State.self, from: data) } catch {
             throw TrainingError.badCheckpoint(path: stateURL.path, reason: ModelLoadingError.describe(error))
         }
+        for (key, value) in [("step", state.step), ("microBatchIndex", state.microBatchIndex), ("optimizerStep", state.optimizerStep),
+                             ("skipped_nonfinite_steps", state.skippedSteps ?? 0)] where !(0...(1 << 50)).contains(value) {
+            throw TrainingError.badCheckpoint(path: stateURL.path, reason: "'\(key)' is \(value), not a count in [0, 2^50]")
+        }
         var notes: [String] = []
         if let recorded = state.fingerprint {
             if let d = recorded.firstDifference(from: fingerprint) {
