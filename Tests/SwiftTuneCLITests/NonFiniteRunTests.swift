@@ -18,7 +18,7 @@ struct NonFiniteRunTests {
         let stop = try runBinary(common + ["--output", stopped.path])
         #expect(stop.status != 0)
         #expect(stop.output.contains("step 2: the loss"), "\(stop.output)")
-        let left = try FileManager.default.contentsOfDirectory(atPath: stopped.path).sorted()
+        let left = try FileManager.default.contentsOfDirectory(atPath: stopped.path).filter { !$0.hasPrefix(".") }.sorted()
         #expect(left == ["checkpoint-1", "logging.jsonl"], "\(left)")
 
         let skipped = folder.appendingPathComponent("skipped")

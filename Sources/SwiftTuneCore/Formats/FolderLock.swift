@@ -26,13 +26,17 @@ public final class FolderLock {
     /// The locked folder.
     public let folder: URL
     private var descriptor: Int32
+    /// Whether this lock made `folder` (then a run that wrote nothing into it leaves no folder behind).
+    private let createdFolder: Bool
 
-    /// Creates `folder` if needed and locks it.
+    /// Creates `folder` if needed and locks it. A folder the lock created and nothing else wrote into is removed
+    /// again on ``release()``, so a run refused after locking (a bad row, a bad option) leaves no output behind.
     /// - Throws: ``FolderLockError/locked(folder:pid:)`` when another run holds it;
     ///   ``FolderLockError/cannotLock(path:reason:)`` when the folder or lock file cannot be made.
     public init(folder: URL) throws {
         self.folder = folder
         let path = folder.appendingPathComponent(Self.fileName).path
+        createdFolder = !FileManager.default.fileExists(atPath: folder.path)
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
@@ -60,9 +64,13 @@ public final class FolderLock {
 
     deinit { release() }
 
-    /// Releases the lock (idempotent).
+    /// Releases the lock (idempotent); removes the folder when the lock created it and it holds only the lock file.
     public func release() {
         guard descriptor >= 0 else { return }
+        if createdFolder, (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) == [Self.fileName] {
+            unlink(folder.appendingPathComponent(Self.fileName).path)   // still held: no other run can be inside
+            rmdir(folder.path)
+        }
         close(descriptor)   // drops the flock
         descriptor = -1
     }

@@ -138,11 +138,6 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
                 debugDescription: "unsupported architecture \(names); supported: LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, MistralForCausalLM")
         }
         let heads = try c.decode(Int.self, forKey: .attentionHeads)
-        // Checked here because the memberwise initializer divides hidden_size by it (found by Fuzz/FuzzModelConfig).
-        guard heads > 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .attentionHeads, in: c,
-                debugDescription: "num_attention_heads is \(heads); it must be at least 1")
-        }
         let hidden = try c.decode(Int.self, forKey: .hiddenSize)
         self.init(
             architecture: architecture,

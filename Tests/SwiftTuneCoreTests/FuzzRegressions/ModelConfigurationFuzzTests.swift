@@ -15,18 +15,18 @@ import Testing
 
     /// num_attention_heads 0 divided hidden_size by zero in the memberwise initializer.
     @Test(arguments: ["0", "-1", "-9223372036854775808"])
-    func nonPositiveHeadCountIsADecodingError(heads: String) throws {
-        let error = #expect(throws: DecodingError.self) {
+    func nonPositiveHeadCountIsRefused(heads: String) throws {
+        let error = #expect(throws: ModelConfigurationError.self) {
             try JSONDecoder().decode(ModelConfiguration.self, from: config(heads: heads))
         }
-        let reason = ModelLoadingError.describe(try #require(error))
+        let reason = "\(try #require(error))"
         #expect(reason.contains("num_attention_heads"), "\(reason)")
         #expect(reason.contains(heads), "\(reason)")
     }
 
     /// With head_dim given nothing is divided, but zero heads is still not a model.
     @Test func zeroHeadsWithHeadDimensionIsRefusedToo() {
-        #expect(throws: DecodingError.self) {
+        #expect(throws: ModelConfigurationError.self) {
             try JSONDecoder().decode(ModelConfiguration.self, from: config(heads: "0", headDim: "16"))
         }
     }
@@ -37,7 +37,7 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try config(heads: "0").write(to: folder.appendingPathComponent("config.json"))
-        let error = #expect(throws: ModelLoadingError.self) { try ModelFolder(folder) }
+        let error = #expect(throws: ModelConfigurationError.self) { try ModelFolder(folder) }
         let message = "\(try #require(error))"
         #expect(message.contains("config.json") && message.contains("num_attention_heads"), "\(message)")
     }
