@@ -26,7 +26,7 @@ struct JSONLWriter {
     func finish() throws {
         let text = lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
         do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
-            throw CommandError("\(url.path): cannot write (\(error.localizedDescription))")
+            throw CommandError("\(url.path): cannot write (\(FileErrorReason.describe(error, path: url.path)))")
         }
     }
 }
@@ -92,7 +92,7 @@ final class TrainingLog {
             handle = try FileHandle(forWritingTo: url)
             try handle.seekToEnd()
         } catch {
-            throw CommandError("\(url.path): cannot write (\(error.localizedDescription))")
+            throw CommandError("\(url.path): cannot write (\(FileErrorReason.describe(error, path: url.path)))")
         }
     }
 
@@ -102,7 +102,7 @@ final class TrainingLog {
         var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         data.append(UInt8(ascii: "\n"))
         do { try handle.write(contentsOf: data) } catch {
-            throw CommandError("\(url.path): cannot write (\(error.localizedDescription))")
+            throw CommandError("\(url.path): cannot write (\(FileErrorReason.describe(error, path: url.path)))")
         }
     }
 }

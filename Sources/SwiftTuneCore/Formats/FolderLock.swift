@@ -40,7 +40,7 @@ public final class FolderLock {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw FolderLockError.cannotLock(path: folder.path, reason: FolderTransaction.describe(error))
+            throw FolderLockError.cannotLock(path: folder.path, reason: FolderTransaction.describe(error, path: folder.path))
         }
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else { throw FolderLockError.cannotLock(path: path, reason: MappedFile.errnoMessage()) }

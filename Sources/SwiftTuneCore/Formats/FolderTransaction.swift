@@ -64,7 +64,7 @@ public final class FolderTransaction {
         do {
             try fm.createDirectory(at: parent, withIntermediateDirectories: true)
         } catch {
-            throw FolderTransactionError.cannotPrepare(path: staging.path, reason: Self.describe(error))
+            throw FolderTransactionError.cannotPrepare(path: staging.path, reason: Self.describe(error, path: staging.path))
         }
         Self.removeLeftovers(in: parent)
         let existing = Self.entryType(target.path)
@@ -85,7 +85,7 @@ public final class FolderTransaction {
             }
         } catch {
             try? fm.removeItem(at: staging)
-            throw FolderTransactionError.cannotPrepare(path: staging.path, reason: Self.describe(error))
+            throw FolderTransactionError.cannotPrepare(path: staging.path, reason: Self.describe(error, path: staging.path))
         }
         FaultInjection.reach(.prepared, targetName: target.lastPathComponent)
     }
@@ -167,12 +167,8 @@ public final class FolderTransaction {
     }
 
     /// A short reason for a Foundation file error: the system's message (`strerror`) when there is one.
-    static func describe(_ error: Error) -> String {
+    static func describe(_ error: Error, path: String = "") -> String {
         if error is FolderTransactionError { return "\(error)" }
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return ns.localizedDescription
+        return FileErrorReason.describe(error, path: path)
     }
 }

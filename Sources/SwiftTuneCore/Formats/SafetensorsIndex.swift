@@ -25,7 +25,7 @@ public struct SafetensorsIndex: Sendable {
         self.url = url
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw SafetensorsError.cannotOpen(path: url.path, reason: error.localizedDescription)
+            throw SafetensorsError.cannotOpen(path: url.path, reason: FileErrorReason.describe(error, path: url.path))
         }
         let raw: RawIndex
         do { raw = try JSONDecoder().decode(RawIndex.self, from: data) } catch {

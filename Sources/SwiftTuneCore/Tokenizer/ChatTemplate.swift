@@ -60,7 +60,7 @@ public struct ChatTemplate: Sendable, Equatable {
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw TokenizerError.cannotRead(path: url.path, reason: error.localizedDescription)
+            throw TokenizerError.cannotRead(path: url.path, reason: FileErrorReason.describe(error, path: url.path))
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw TokenizerError.cannotRead(path: url.path, reason: "not UTF-8 text")

@@ -98,7 +98,7 @@ public struct TokenizerConfig: Codable, Sendable, Equatable {
     public static func load(from url: URL) throws -> TokenizerConfig {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw TokenizerError.cannotRead(path: url.path, reason: error.localizedDescription)
+            throw TokenizerError.cannotRead(path: url.path, reason: FileErrorReason.describe(error, path: url.path))
         }
         do { return try JSONDecoder().decode(TokenizerConfig.self, from: data) } catch let error as DecodingError {
             throw TokenizerError.invalidJSON(path: url.path, reason: describeDecodingError(error))

@@ -74,7 +74,7 @@ public struct TokenizerFile: Codable, Sendable {
     public static func load(from url: URL) throws -> TokenizerFile {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw TokenizerError.cannotRead(path: url.path, reason: error.localizedDescription)
+            throw TokenizerError.cannotRead(path: url.path, reason: FileErrorReason.describe(error, path: url.path))
         }
         return try decode(data, path: url.path)
     }
