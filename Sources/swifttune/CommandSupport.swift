@@ -16,17 +16,42 @@ struct JSONLWriter {
     let url: URL
     private(set) var lines: [String] = []
 
-    init(path: String) { url = URL(fileURLWithPath: path) }
+    /// - Throws: `CommandError` when the file's folder is missing or not writable (checked before any work).
+    init(path: String) throws {
+        url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue,
+              access(folder, W_OK) == 0 else {
+            throw CommandError("\(url.path): cannot write (\(FileErrorReason.probe(url.path) ?? "no folder '\(folder)'"))")
+        }
+    }
 
     mutating func append(_ object: [String: Any]) throws {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        lines.append(String(decoding: data, as: UTF8.self))
+        lines.append(String(decoding: try JSONRecord.line(object, for: url), as: UTF8.self))
     }
 
     func finish() throws {
         let text = lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
         do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
             throw CommandError("\(url.path): cannot write (\(FileErrorReason.describe(error, path: url.path)))")
+        }
+    }
+}
+
+/// One JSON object per output line, refusing what JSON cannot hold (NaN, infinities) with the file and field named.
+enum JSONRecord {
+    static func line(_ object: [String: Any], for url: URL) throws -> Data {
+        for (key, value) in object {
+            if let number = value as? Double, !number.isFinite {
+                throw CommandError("\(url.path): field '\(key)' is \(number), which JSON cannot represent")
+            }
+            if let numbers = value as? [Double], let bad = numbers.firstIndex(where: { !$0.isFinite }) {
+                throw CommandError("\(url.path): field '\(key)'[\(bad)] is \(numbers[bad]), which JSON cannot represent")
+            }
+        }
+        do { return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) } catch {
+            throw CommandError("\(url.path): cannot encode a record as JSON (\(error))")
         }
     }
 }
@@ -99,7 +124,7 @@ final class TrainingLog {
     deinit { try? handle.close() }
 
     func append(_ object: [String: Any]) throws {
-        var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        var data = try JSONRecord.line(object, for: url)
         data.append(UInt8(ascii: "\n"))
         do { try handle.write(contentsOf: data) } catch {
             throw CommandError("\(url.path): cannot write (\(FileErrorReason.describe(error, path: url.path)))")

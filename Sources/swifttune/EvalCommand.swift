@@ -23,7 +23,7 @@ struct EvalCommand: ParsableCommand {
         let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset),
                                     maxRowBytes: maxRowBytes ?? JSONLDataset.defaultMaxRowBytes)
         let vocabulary = model.configuration.vocabularySize, positions = model.configuration.maxPositions
-        var writer = JSONLWriter(path: output)
+        var writer = try JSONLWriter(path: output)
         var totalNLL = 0.0, totalTokens = 0
         for (i, entry) in data.rows.enumerated() {
             let sample: Sample

@@ -78,7 +78,7 @@ struct InferCommand: ParsableCommand {
             Console.status("note: \(dataset):\(capped.0.line) and rows like it generate fewer than --max-new-tokens \(maxNewTokens) "
                            + "tokens: prompt and generation must fit max_position_embeddings \(positions)\n")
         }
-        var writer = JSONLWriter(path: output)
+        var writer = try JSONLWriter(path: output)
         for start in stride(from: 0, to: prompts.count, by: batchSize) {
             let range = start..<min(start + batchSize, prompts.count)
             var options = sampling

@@ -19,7 +19,7 @@ struct TokenizeCommand: ParsableCommand {
         let tokenizer = try Tokenizer(directory: URL(fileURLWithPath: model))
         let data = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset),
                                     maxRowBytes: maxRowBytes ?? JSONLDataset.defaultMaxRowBytes)
-        var writer = JSONLWriter(path: output)
+        var writer = try JSONLWriter(path: output)
         for (i, entry) in data.rows.enumerated() {
             guard case let .text(text) = entry.row else {
                 throw CommandError("\(dataset):\(entry.line): tokenize expects a {\"text\": ...} row")

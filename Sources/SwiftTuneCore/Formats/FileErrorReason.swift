@@ -33,7 +33,8 @@ public enum FileErrorReason {
     }
 
     /// What `path`'s ancestors say about a failed write: a file where a folder must be, or an unwritable folder.
-    static func probe(_ path: String) -> String? {
+    /// `nil` when the nearest existing ancestor is a writable folder.
+    public static func probe(_ path: String) -> String? {
         var url = URL(fileURLWithPath: path).standardizedFileURL
         let fm = FileManager.default
         while url.path != "/" {
