@@ -85,10 +85,10 @@ func folderSnapshot(_ folder: URL, excluding: Set<String> = [FolderLock.fileName
     return out
 }
 
-/// Entries of `directory` made by a folder transaction (`.<name>.tmp-<pid>`, `.<name>.old-<pid>`).
+/// Entries of `directory` made by a folder transaction (`.<name>.swifttune-tmp-<pid>`, `.<name>.swifttune-old-<pid>`).
 func transactionLeftovers(_ directory: URL) throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        .filter { $0.hasPrefix(".") && ($0.contains(".tmp-") || $0.contains(".old-")) }.sorted()
+        .filter { $0.hasPrefix(".") && ($0.contains(".swifttune-tmp-") || $0.contains(".swifttune-old-")) }.sorted()
 }
 
 /// Waits (polling, bounded) until `condition` holds; `false` if it never did.

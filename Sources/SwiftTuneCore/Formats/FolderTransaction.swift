@@ -8,18 +8,19 @@ import Darwin
 /// Writes a whole folder so that, at every instant, a reader of its path finds either the complete old folder or
 /// the complete new one — never a mix, never a half-written file.
 ///
-/// The new folder is assembled in a hidden sibling, `.<name>.tmp-<pid>`; ``commit()`` flushes every file and
-/// folder in it to disk (`fsync`) and swaps it in:
+/// The new folder is assembled in a hidden sibling, `.<name>.swifttune-tmp-<pid>`; ``commit()`` flushes every
+/// file and folder in it to disk (`fsync`) and swaps it in:
 /// - target present: one atomic exchange of the two entries (Linux `renameat2(…, RENAME_EXCHANGE)`, macOS
 ///   `renamex_np(…, RENAME_SWAP)`); the old folder, now at the staging name, is then deleted;
 /// - where the filesystem cannot exchange (`EINVAL`, `ENOSYS`, `ENOTSUP`): the old folder is renamed aside to
-///   `.<name>.old-<pid>`, the new one renamed in, the old one deleted. A process killed between those two renames
-///   leaves no `<name>`, but ``recover(_:)`` (which the loaders call) renames the complete old folder back;
+///   `.<name>.swifttune-old-<pid>`, the new one renamed in, the old one deleted. A process killed between those
+///   two renames leaves no `<name>`, but ``recover(_:)`` (which the loaders call) renames the complete old folder
+///   back;
 /// - target absent: one rename.
 ///
-/// Leftovers of a killed write (`.<name>.tmp-<pid>` and `.<name>.old-<pid>` whose process is gone) are removed —
-/// or, for an aside copy whose target is missing, restored — by the next transaction in the same parent folder
-/// (``removeLeftovers(in:)``). Nothing else is touched.
+/// Leftovers of a killed write (`.<name>.swifttune-tmp-<pid>` and `.<name>.swifttune-old-<pid>` folders whose
+/// process is gone) are removed — or, for an aside copy whose target is missing, restored — by the next
+/// transaction in the same parent folder (``removeLeftovers(in:)``). Nothing else is touched.
 ///
 /// A folder that holds more than one writer's files (a training `--output` holds the adapter or model beside
 /// `logging.jsonl` and checkpoints) is replaced with ``Keeping/everythingExcept(_:)``: every other entry of the
@@ -44,7 +45,7 @@ public final class FolderTransaction {
 
     /// The folder being replaced or created.
     public let target: URL
-    /// The hidden sibling folder to write the new contents into: `.<name>.tmp-<pid>`.
+    /// The hidden sibling folder to write the new contents into: `.<name>.swifttune-tmp-<pid>`.
     public let staging: URL
     /// `false` takes the fallback swap even where the filesystem could exchange (for tests of that path).
     var allowsExchange = true

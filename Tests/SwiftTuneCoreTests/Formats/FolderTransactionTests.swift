@@ -53,7 +53,7 @@ struct FolderTransactionTests {
             try Self.write(["state.json": "old", "stale.bin": "old", "sub/x": "old"], into: target)
             let transaction = try FolderTransaction(replacing: target)
             transaction.allowsExchange = exchange
-            #expect(transaction.staging.lastPathComponent == ".checkpoint-2.tmp-\(getpid())")
+            #expect(transaction.staging.lastPathComponent == ".checkpoint-2.swifttune-tmp-\(getpid())")
             try Self.write(["state.json": "new"], into: transaction.staging)
             #expect(try Self.contents(target)["state.json"] == "old", "the target changed before commit")
             try transaction.commit()
@@ -117,15 +117,15 @@ struct FolderTransactionTests {
     }
 
     @Test func parsesOnlyItsOwnNames() {
-        let parsed = FolderTransaction.parseLeftover(".checkpoint-2.tmp-123")
+        let parsed = FolderTransaction.parseLeftover(".checkpoint-2.swifttune-tmp-123")
         #expect(parsed?.name == "checkpoint-2" && parsed?.kind == .staging && parsed?.pid == 123)
-        let aside = FolderTransaction.parseLeftover(".my.model.old-7")
+        let aside = FolderTransaction.parseLeftover(".my.model.swifttune-old-7")
         #expect(aside?.name == "my.model" && aside?.kind == .aside && aside?.pid == 7)
-        for other in [".swifttune.lock", "checkpoint-2.tmp-123", ".x.tmp-", ".x.tmp-12a", ".tmp-5", ".x.partial-3",
-                      ".x.tmp--3", ".x.tmp-0"] {
+        for other in [".swifttune.lock", "checkpoint-2.swifttune-tmp-123", ".x.swifttune-tmp-", ".x.swifttune-tmp-12a", ".swifttune-tmp-5", ".x.partial-3",
+                      ".x.swifttune-tmp--3", ".x.swifttune-tmp-0"] {
             #expect(FolderTransaction.parseLeftover(other) == nil, "\(other)")
         }
-        #expect(FolderTransaction.leftoverName(of: "out", kind: .aside, pid: 42) == ".out.old-42")
+        #expect(FolderTransaction.leftoverName(of: "out", kind: .aside, pid: 42) == ".out.swifttune-old-42")
     }
 
     /// A killed writer's staging folders are deleted; an aside copy is restored when its folder is missing and
@@ -133,19 +133,22 @@ struct FolderTransactionTests {
     @Test func cleansLeftoversOfDeadWritersOnly() throws {
         try withSafetensorsScratchDirectory { directory in
             let dead = Self.deadPID
-            try Self.write([".a.tmp-\(dead)/config.json": "partial", ".b.old-\(dead)/config.json": "old b",
-                            "b/config.json": "new b", ".c.old-\(dead)/config.json": "old c",
-                            ".c.tmp-\(dead)/config.json": "new c, not flushed", ".d.tmp-\(getpid())/x": "live",
-                            ".swifttune.lock": "1", ".hidden/x": "user's"], into: directory)
+            try Self.write([".a.swifttune-tmp-\(dead)/config.json": "partial", ".b.swifttune-old-\(dead)/config.json": "old b",
+                            "b/config.json": "new b", ".c.swifttune-old-\(dead)/config.json": "old c",
+                            ".c.swifttune-tmp-\(dead)/config.json": "new c, not flushed", ".d.swifttune-tmp-\(getpid())/x": "live",
+                            ".swifttune.lock": "1", ".hidden/x": "user's", ".x.tmp-\(dead)/x": "another tool's"],
+                           into: directory)
+            try Data("a file".utf8).write(to: directory.appendingPathComponent(".g.swifttune-tmp-\(dead)"))
             let handled = FolderTransaction.removeLeftovers(in: directory)
-            #expect(Set(handled) == [".a.tmp-\(dead)", ".b.old-\(dead)", ".c.old-\(dead)", ".c.tmp-\(dead)"])
-            #expect(try Self.hiddenEntries(directory) == [".d.tmp-\(getpid())", ".hidden", ".swifttune.lock"])
+            #expect(Set(handled) == [".a.swifttune-tmp-\(dead)", ".b.swifttune-old-\(dead)", ".c.swifttune-old-\(dead)", ".c.swifttune-tmp-\(dead)"])
+            #expect(try Self.hiddenEntries(directory) == [".d.swifttune-tmp-\(getpid())", ".g.swifttune-tmp-\(dead)",
+                                                          ".hidden", ".swifttune.lock", ".x.tmp-\(dead)"])
             #expect(try Self.contents(directory.appendingPathComponent("b")) == ["config.json": "new b"])
             #expect(try Self.contents(directory.appendingPathComponent("c")) == ["config.json": "old c"])
             // The next transaction in the folder does the same.
-            try Self.write([".e.tmp-\(dead)/x": "partial"], into: directory)
+            try Self.write([".e.swifttune-tmp-\(dead)/x": "partial"], into: directory)
             try FolderTransaction.write(to: directory.appendingPathComponent("f")) { _ in }
-            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(".e.tmp-\(dead)").path))
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(".e.swifttune-tmp-\(dead)").path))
         }
     }
 
@@ -153,7 +156,7 @@ struct FolderTransactionTests {
     @Test func readersRecoverTheAsideCopy() throws {
         try withSafetensorsScratchDirectory { directory in
             let target = directory.appendingPathComponent("adapter")
-            try Self.write([".adapter.old-\(Self.deadPID)/adapter_config.json": "old"], into: directory)
+            try Self.write([".adapter.swifttune-old-\(Self.deadPID)/adapter_config.json": "old"], into: directory)
             FolderTransaction.recover(target)
             #expect(try Self.contents(target) == ["adapter_config.json": "old"])
             #expect(try Self.hiddenEntries(directory).isEmpty)
