@@ -78,7 +78,7 @@ func folderSnapshot(_ folder: URL, excluding: Set<String> = [FolderLock.fileName
     }
     for case let relative as String in walker {
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: base + "/" + relative, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: base + "/" + relative, isDirectory: &isDirectory)
         guard !isDirectory.boolValue, !excluding.contains(URL(fileURLWithPath: relative).lastPathComponent) else { continue }
         out[relative] = try Data(contentsOf: URL(fileURLWithPath: base + "/" + relative))
     }

@@ -69,7 +69,7 @@ extension FolderTransaction {
     /// swap, renames the complete old folder back from its aside name; when that writer is still running, waits
     /// (up to about a second) for its new folder to appear. Does nothing (one `lstat`) when `folder` exists.
     public static func recover(_ folder: URL) {
-        let folder = folder.standardizedFileURL
+        let folder = folder.standardizedFileURL.resolvingSymlinksInPath()
         guard entryType(folder.path) == nil else { return }
         let parent = folder.deletingLastPathComponent()
         for _ in 0..<100 {

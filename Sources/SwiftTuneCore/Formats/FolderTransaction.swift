@@ -55,8 +55,11 @@ public final class FolderTransaction {
     /// the leftovers of killed writes in the parent, and fills it with the entries `keeping` carries over.
     /// - Throws: ``FolderTransactionError/notAFolder(path:)`` when `target` is a file;
     ///   ``FolderTransactionError/cannotPrepare(path:reason:)`` when the staging folder cannot be made.
+    ///
+    /// A `target` that is a symbolic link is followed: the folder it points to is replaced, the link stays. One
+    /// process writes one target at a time (across processes, ``FolderLock`` sees to that).
     public init(replacing target: URL, keeping: Keeping = .nothing) throws {
-        let target = target.standardizedFileURL
+        let target = target.standardizedFileURL.resolvingSymlinksInPath()
         self.target = target
         let parent = target.deletingLastPathComponent()
         staging = parent.appendingPathComponent(Self.leftoverName(of: target.lastPathComponent, kind: .staging,

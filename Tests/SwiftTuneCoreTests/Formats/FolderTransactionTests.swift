@@ -19,7 +19,7 @@ struct FolderTransactionTests {
         guard let walker = FileManager.default.enumerator(atPath: base) else { return [:] }
         for case let relative as String in walker {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: base + "/" + relative, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: base + "/" + relative, isDirectory: &isDirectory)
             if !isDirectory.boolValue { out[relative] = try String(contentsOfFile: base + "/" + relative, encoding: .utf8) }
         }
         return out
@@ -113,6 +113,18 @@ struct FolderTransactionTests {
             }
             #expect(FolderTransactionError.notAFolder(path: target.path).description.contains(target.path))
             #expect(try Self.hiddenEntries(directory).isEmpty)
+        }
+    }
+
+    @Test func followsASymbolicLinkToTheFolder() throws {
+        try withSafetensorsScratchDirectory { directory in
+            let real = directory.appendingPathComponent("disk/run"), link = directory.appendingPathComponent("run")
+            try Self.write(["config.json": "old"], into: real)
+            try FileManager.default.createSymbolicLink(at: link, withDestinationURL: real)
+            try FolderTransaction.write(to: link) { try Self.write(["config.json": "new"], into: $0) }
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == real.path)
+            #expect(try Self.contents(real) == ["config.json": "new"])
+            #expect(try Self.hiddenEntries(real.deletingLastPathComponent()).isEmpty)
         }
     }
 
