@@ -31,8 +31,10 @@ enum SwiftTuneBinary {
             let id = UUID().uuidString
             stdoutURL = logs.appendingPathComponent("stdout-\(id).txt")
             stderrURL = logs.appendingPathComponent("stderr-\(id).txt")
-            FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-            FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+            guard FileManager.default.createFile(atPath: stdoutURL.path, contents: nil),
+                  FileManager.default.createFile(atPath: stderrURL.path, contents: nil) else {
+                throw CommandFailure("cannot create log files in \(logs.path)")
+            }
             process.executableURL = binary
             process.arguments = arguments
             var environment = ProcessInfo.processInfo.environment
