@@ -45,41 +45,57 @@ public final class FolderTransaction {
 
     /// The folder being replaced or created.
     public let target: URL
-    /// The hidden sibling folder to write the new contents into: `.<name>.swifttune-tmp-<pid>`.
+    /// The hidden folder to write the new contents into: `.<name>.swifttune-tmp-<pid>`, beside the target (inside
+    /// it when the target is written in place).
     public let staging: URL
+    /// What of the old folder the new one keeps.
+    public let keeping: Keeping
+    /// Whether the target is written in place (see ``init(replacing:keeping:)``), not swapped.
+    public let isInPlace: Bool
     /// `false` takes the fallback swap even where the filesystem could exchange (for tests of that path).
     var allowsExchange = true
     private var finished = false
 
     /// Creates the staging folder beside `target` (and `target`'s parent folders when missing), after removing
     /// the leftovers of killed writes in the parent, and fills it with the entries `keeping` carries over.
-    /// - Throws: ``FolderTransactionError/notAFolder(path:)`` when `target` is a file;
-    ///   ``FolderTransactionError/cannotPrepare(path:reason:)`` when the staging folder cannot be made.
     ///
     /// A `target` that is a symbolic link is followed: the folder it points to is replaced, the link stays. One
-    /// process writes one target at a time (across processes, ``FolderLock`` sees to that).
-    public init(replacing target: URL, keeping: Keeping = .nothing) throws {
+    /// process writes one target at a time (across processes, ``FolderLock`` sees to that). A target folder that
+    /// cannot be swapped — a mount point, or one whose parent folder is not writable — is written in place
+    /// instead: the staging folder is made inside it and each file is renamed over the old one (every file whole,
+    /// but not all files at one instant; configuration files last).
+    /// - Throws: ``FolderTransactionError/notAFolder(path:)`` when `target` is a file;
+    ///   ``FolderTransactionError/cannotPrepare(path:reason:)`` when the staging folder cannot be made.
+    public convenience init(replacing target: URL, keeping: Keeping = .nothing) throws {
+        try self.init(replacing: target, keeping: keeping, forceInPlace: false)
+    }
+
+    /// The same; `forceInPlace` writes in place even where the folder could be swapped (for tests of that path).
+    init(replacing target: URL, keeping: Keeping, forceInPlace: Bool) throws {
         let target = target.standardizedFileURL.resolvingSymlinksInPath()
         self.target = target
+        self.keeping = keeping
         let parent = target.deletingLastPathComponent()
-        staging = parent.appendingPathComponent(Self.leftoverName(of: target.lastPathComponent, kind: .staging,
-                                                                   pid: getpid()))
         let fm = FileManager.default
+        let leftoverName = Self.leftoverName(of: target.lastPathComponent, kind: .staging, pid: getpid())
         do {
             try fm.createDirectory(at: parent, withIntermediateDirectories: true)
         } catch {
-            throw FolderTransactionError.cannotPrepare(path: staging.path, reason: Self.describe(error))
+            throw FolderTransactionError.cannotPrepare(path: parent.appendingPathComponent(leftoverName).path,
+                                                       reason: Self.describe(error))
         }
-        Self.removeLeftovers(in: parent)
         let existing = Self.entryType(target.path)
         if existing != nil && existing != S_IFDIR { throw FolderTransactionError.notAFolder(path: target.path) }
+        isInPlace = existing == S_IFDIR && (forceInPlace || !Self.canSwap(target.path, in: parent.path))
+        staging = (isInPlace ? target : parent).appendingPathComponent(leftoverName)
+        Self.removeLeftovers(in: isInPlace ? target : parent)
         // Ours from an earlier, failed transaction of this process: this process writes one target at a time.
         if Self.entryType(staging.path) != nil { try? fm.removeItem(at: staging) }
         guard mkdir(staging.path, 0o777) == 0 else {
             throw FolderTransactionError.cannotPrepare(path: staging.path, reason: MappedFile.errnoMessage())
         }
         do {
-            if case let .everythingExcept(owned) = keeping, existing == S_IFDIR {
+            if case let .everythingExcept(owned) = keeping, existing == S_IFDIR, !isInPlace {
                 Self.removeLeftovers(in: target)
                 for name in try fm.contentsOfDirectory(atPath: target.path).sorted()
                 where !owned.contains(name) && Self.parseLeftover(name) == nil {
@@ -108,6 +124,7 @@ public final class FolderTransaction {
         do {
             try Self.syncTree(staging.path)
             FaultInjection.reach(.staged, targetName: name)
+            if isInPlace { return try commitInPlace() }
             if Self.entryType(target.path) == nil {
                 guard rename(staging.path, target.path) == 0 else {
                     throw FolderTransactionError.cannotSwap(target: target.path, reason: "rename: " + MappedFile.errnoMessage())

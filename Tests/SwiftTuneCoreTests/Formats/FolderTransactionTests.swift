@@ -85,6 +85,32 @@ struct FolderTransactionTests {
         }
     }
 
+    /// A folder that cannot be swapped (a mount point, an unwritable parent) is written file by file in place.
+    @Test func writesInPlaceWhereTheFolderCannotBeSwapped() throws {
+        try withSafetensorsScratchDirectory { directory in
+            let run = directory.appendingPathComponent("run")
+            try Self.write(["adapter_config.json": "old config", "adapter_model.safetensors": "old weights",
+                            "adapter_model.bin": "older", "logging.jsonl": "log", "checkpoint-1/state": "s",
+                            ".run.swifttune-tmp-\(Self.deadPID)/x": "a killed in-place write"], into: run)
+            #expect(FolderTransaction.canSwap(run.path, in: directory.path), "a plain folder in a writable parent")
+            let adapter = try FolderTransaction(replacing: run, keeping: .everythingExcept(PEFTAdapterFolder.ownedFileNames),
+                                                forceInPlace: true)
+            #expect(adapter.isInPlace && adapter.staging.deletingLastPathComponent().path == run.path)
+            try Self.write(["adapter_config.json": "new config", "adapter_model.safetensors": "new weights"], into: adapter.staging)
+            try adapter.commit()
+            #expect(try Self.contents(run) == ["adapter_config.json": "new config", "adapter_model.safetensors": "new weights",
+                                               "logging.jsonl": "log", "checkpoint-1/state": "s"])
+            #expect(try Self.hiddenEntries(run).isEmpty && Self.hiddenEntries(directory).isEmpty)
+
+            let checkpoint = run.appendingPathComponent("checkpoint-1")
+            try Self.write([FolderLock.fileName: "1"], into: checkpoint)
+            let whole = try FolderTransaction(replacing: checkpoint, keeping: .nothing, forceInPlace: true)
+            try Self.write(["state.json": "new"], into: whole.staging)
+            try whole.commit()
+            #expect(try Self.contents(checkpoint) == ["state.json": "new", FolderLock.fileName: "1"])
+        }
+    }
+
     @Test func aFailingBodyLeavesTheTargetAndNoStaging() throws {
         struct Boom: Error {}
         try withSafetensorsScratchDirectory { directory in
