@@ -113,7 +113,8 @@ public final class FolderTransaction {
     deinit { if !finished { abort() } }
 
     /// Flushes the staging folder to disk and swaps it in place of ``target`` (see the type's discussion).
-    /// On failure the staging folder is removed and the target is as it was.
+    /// On failure the staging folder is removed and the target is as it was (written in place: the files renamed
+    /// before the failure are new).
     /// - Throws: ``FolderTransactionError/cannotSync(path:reason:)`` or
     ///   ``FolderTransactionError/cannotSwap(target:reason:)``.
     public func commit() throws {
@@ -129,12 +130,14 @@ public final class FolderTransaction {
                 guard rename(staging.path, target.path) == 0 else {
                     throw FolderTransactionError.cannotSwap(target: target.path, reason: "rename: " + MappedFile.errnoMessage())
                 }
-                try Self.syncDirectory(parent)
+                try? Self.syncDirectory(parent)   // in place already: see below
                 return
             }
             let status = !allowsExchange || FaultInjection.exchangeDisabled ? EINVAL : Kernels.renameExchange(staging.path, target.path)
             if status == 0 {
-                try Self.syncDirectory(parent)
+                // Swapped: from here on the new folder is in place, so nothing may throw (the rename is atomic;
+                // flushing the parent only makes it durable across a power cut, not a kill).
+                try? Self.syncDirectory(parent)
                 FaultInjection.reach(.exchanged, targetName: name)
                 try? FileManager.default.removeItem(at: staging)   // the old folder now
                 return
@@ -163,7 +166,7 @@ public final class FolderTransaction {
             _ = rename(aside.path, target.path)
             throw FolderTransactionError.cannotSwap(target: target.path, reason: "rename: " + reason)
         }
-        try Self.syncDirectory(target.deletingLastPathComponent().path)
+        try? Self.syncDirectory(target.deletingLastPathComponent().path)   // in place already
         try? FileManager.default.removeItem(at: aside)
     }
 
