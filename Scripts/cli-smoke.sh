@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of the command line on the embedded defaults (small step counts): sft with LoRA and with
-# QLoRA, ms-swift's spelling, resume, infer, eval, tokenize, export --merge-lora, export --quantize nf4 (and loading it), and that bad
-# input fails with a named error.
+# QLoRA, ms-swift's spelling, resume, infer, eval, tokenize, export --merge-lora, export --quantize nf4 (and loading it,
+# also after an export into it was killed), and that bad input fails with a named error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${SWIFTTUNE_BIN:-.build/debug/swifttune}
@@ -44,6 +44,12 @@ PY
 "$bin" export --model Defaults/model --quantize nf4 --output "$work/nf4"
 test -f "$work/nf4/model.safetensors" && grep -q '"quant_method": "bitsandbytes"' "$work/nf4/config.json"
 "$bin" eval --model Defaults/model --quantize nf4 --dataset "$work/test.jsonl" --output "$work/eval-q.jsonl"
+"$bin" eval --model "$work/nf4" --dataset "$work/test.jsonl" --output "$work/eval-nf4.jsonl"
+cmp "$work/eval-q.jsonl" "$work/eval-nf4.jsonl"
+# An export killed (kill -9, via the testing hook) just before its swap leaves the old NF4 folder, which still loads.
+if { SWIFTTUNE_FAULT_INJECT=staged@nf4 "$bin" export --model Defaults/model --output "$work/nf4"; } 2> /dev/null; then
+    echo "the fault hook must kill the export" >&2; exit 1
+fi
 "$bin" eval --model "$work/nf4" --dataset "$work/test.jsonl" --output "$work/eval-nf4.jsonl"
 cmp "$work/eval-q.jsonl" "$work/eval-nf4.jsonl"
 "$bin" export --model Defaults/model --adapters "$work/qlora" --merge-lora --quantize nf4 --output "$work/qlora-nf4"

@@ -31,8 +31,10 @@ enum SwiftTuneBinary {
             let id = UUID().uuidString
             stdoutURL = logs.appendingPathComponent("stdout-\(id).txt")
             stderrURL = logs.appendingPathComponent("stderr-\(id).txt")
-            FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-            FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+            guard FileManager.default.createFile(atPath: stdoutURL.path, contents: nil),
+                  FileManager.default.createFile(atPath: stderrURL.path, contents: nil) else {
+                throw CommandFailure("cannot create log files in \(logs.path)")
+            }
             process.executableURL = binary
             process.arguments = arguments
             var environment = ProcessInfo.processInfo.environment
@@ -78,17 +80,17 @@ func folderSnapshot(_ folder: URL, excluding: Set<String> = [FolderLock.fileName
     }
     for case let relative as String in walker {
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: base + "/" + relative, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: base + "/" + relative, isDirectory: &isDirectory)
         guard !isDirectory.boolValue, !excluding.contains(URL(fileURLWithPath: relative).lastPathComponent) else { continue }
         out[relative] = try Data(contentsOf: URL(fileURLWithPath: base + "/" + relative))
     }
     return out
 }
 
-/// Entries of `directory` made by a folder transaction (`.<name>.tmp-<pid>`, `.<name>.old-<pid>`).
+/// Entries of `directory` made by a folder transaction (`.<name>.swifttune-tmp-<pid>`, `.<name>.swifttune-old-<pid>`).
 func transactionLeftovers(_ directory: URL) throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        .filter { $0.hasPrefix(".") && ($0.contains(".tmp-") || $0.contains(".old-")) }.sorted()
+        .filter { $0.hasPrefix(".") && ($0.contains(".swifttune-tmp-") || $0.contains(".swifttune-old-")) }.sorted()
 }
 
 /// Waits (polling, bounded) until `condition` holds; `false` if it never did.

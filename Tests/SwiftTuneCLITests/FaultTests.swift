@@ -18,8 +18,8 @@ struct FaultTests {
 
     static func arguments(data: String, output: URL, variant: Bool) -> [String] {
         ["sft", "--model", repositoryPath("Defaults/model"), "--dataset", data, "--output", output.path,
-         "--lora-rank", "2", "--max-length", "64", "--batch-size", "4", "--gradient-accumulation-steps", "1",
-         "--max-steps", "4", "--save-steps", "2", "--logging-steps", "1", "--threads", "1"]
+         "--lora-rank", "2", "--max-length", "64", "--batch-size", "2", "--gradient-accumulation-steps", "1",
+         "--max-steps", "2", "--save-steps", "1", "--logging-steps", "1", "--threads", "1"]
             + (variant ? ["--learning-rate", "1e-3", "--lora-alpha", "8"] : [])
     }
 
@@ -41,20 +41,28 @@ struct FaultTests {
         return destination
     }
 
-    @Test func killDuringACheckpointWrite() throws {
-        let folder = try temporaryFolder("fault-checkpoint")
+    /// One old and one new training run serve both: the kills during checkpoint writes, then during the final
+    /// adapter write.
+    @Test func killDuringCheckpointAndAdapterWrites() throws {
+        let folder = try temporaryFolder("fault-training")
         defer { try? FileManager.default.removeItem(at: folder) }
         let data = try head("Defaults/data/train.jsonl", 16, into: folder)
         let (old, new) = try Self.trainOldAndNew(in: folder, data: data)
-        let oldCheckpoint = try folderSnapshot(old.appendingPathComponent("checkpoint-4"))
-        let newCheckpoint = try folderSnapshot(new.appendingPathComponent("checkpoint-4"))
+        try checkpointKills(folder: folder.appendingPathComponent("checkpoint"), data: data, old: old, new: new)
+        try adapterKills(folder: folder.appendingPathComponent("adapter"), data: data, old: old, new: new)
+    }
+
+    func checkpointKills(folder: URL, data: String, old: URL, new: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let oldCheckpoint = try folderSnapshot(old.appendingPathComponent("checkpoint-2"))
+        let newCheckpoint = try folderSnapshot(new.appendingPathComponent("checkpoint-2"))
         #expect(oldCheckpoint.keys.sorted() == ["optimizer.safetensors", "trainable.safetensors", "trainer_state.json"])
         #expect(oldCheckpoint != newCheckpoint, "the variant must write different bytes")
         for (index, point) in Self.points.enumerated() {
             let run = try Self.copy(old, to: folder.appendingPathComponent("kill-\(index)"))
-            let checkpoint = run.appendingPathComponent("checkpoint-4")
+            let checkpoint = run.appendingPathComponent("checkpoint-2")
             let killed = try SwiftTuneBinary.run(Self.arguments(data: data, output: run, variant: true),
-                                                 fault: point.fault + "@checkpoint-4", logs: folder)
+                                                 fault: point.fault + "@checkpoint-2", logs: folder)
             #expect(killed.killedBy == SIGKILL, "\(point.fault): \(killed.report)")
             #expect(try !transactionLeftovers(run).isEmpty, "\(point.fault): the kill left no staging folder")
             if point.fault.hasSuffix("aside") {
@@ -68,17 +76,14 @@ struct FaultTests {
             let resumed = try SwiftTuneBinary.run(
                 Self.arguments(data: data, output: run, variant: !point.keepsOld) + ["--resume-from-checkpoint", checkpoint.path],
                 logs: folder)
-            #expect(resumed.exitStatus == 0 && resumed.stdout.contains("resumed at step 4"), "\(point.fault): \(resumed.report)")
+            #expect(resumed.exitStatus == 0 && resumed.stdout.contains("resumed at step 2"), "\(point.fault): \(resumed.report)")
             #expect(try folderSnapshot(checkpoint) == (point.keepsOld ? oldCheckpoint : newCheckpoint), "\(point.fault)")
             #expect(try transactionLeftovers(run).isEmpty, "\(point.fault): leftovers not cleaned")
         }
     }
 
-    @Test func killDuringAnAdapterWrite() throws {
-        let folder = try temporaryFolder("fault-adapter")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let data = try head("Defaults/data/train.jsonl", 16, into: folder)
-        let (old, new) = try Self.trainOldAndNew(in: folder, data: data)
+    func adapterKills(folder: URL, data: String, old: URL, new: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         func adapter(_ run: URL) throws -> [String: Data] {
             try folderSnapshot(run).filter { PEFTAdapterFolder.ownedFileNames.contains($0.key) }
         }
@@ -99,7 +104,7 @@ struct FaultTests {
             try model.loadLoRAAdapter(from: run)
             #expect(try adapter(run) == (point.keepsOld ? oldAdapter : newAdapter), "\(point.fault): config and weights mixed")
             #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("logging.jsonl").path))
-            #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoint-2").path))
+            #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoint-1").path))
             // The next write into the same parent folder removes the killed writer's folders.
             let next = try SwiftTuneBinary.run(["export", "--model", base.path, "--output", parent.appendingPathComponent("other").path],
                                                logs: folder)

@@ -9,10 +9,11 @@ import Darwin
 extension FolderTransaction {
     /// The two hidden folders a transaction makes beside its target.
     enum LeftoverKind: String {
-        /// `.<name>.tmp-<pid>`: the new folder being written (or, after an exchange, the old one being deleted).
-        case staging = "tmp"
-        /// `.<name>.old-<pid>`: the complete old folder, renamed aside by the fallback swap.
-        case aside = "old"
+        /// `.<name>.swifttune-tmp-<pid>`: the new folder being written (or, after an exchange, the old one being
+        /// deleted).
+        case staging = "swifttune-tmp"
+        /// `.<name>.swifttune-old-<pid>`: the complete old folder, renamed aside by the fallback swap.
+        case aside = "swifttune-old"
     }
 
     static func leftoverName(of name: String, kind: LeftoverKind, pid: pid_t) -> String {
@@ -39,17 +40,17 @@ extension FolderTransaction {
         pid == getpid() || kill(pid, 0) == 0 || errno == EPERM
     }
 
-    /// Cleans up after writers that were killed in `directory`: an aside copy (`.<name>.old-<pid>`) whose
-    /// `<name>` is missing is renamed back to `<name>` (it is the complete old folder); every other
-    /// `.<name>.tmp-<pid>` / `.<name>.old-<pid>` entry whose process is gone is deleted. Entries of live
-    /// processes and every other name are left alone. ``init(replacing:keeping:)`` calls this for the parent
+    /// Cleans up after writers that were killed in `directory`: an aside copy (`.<name>.swifttune-old-<pid>`)
+    /// whose `<name>` is missing is renamed back to `<name>` (it is the complete old folder); every other
+    /// `.<name>.swifttune-tmp-<pid>` / `.<name>.swifttune-old-<pid>` folder whose process is gone is deleted.
+    /// Folders of live processes, files, and every other name are left alone. ``init(replacing:keeping:)`` calls this for the parent
     /// folder of its target.
     /// - Returns: the names of the entries removed or restored.
     @discardableResult
     public static func removeLeftovers(in directory: URL) -> [String] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
         let leftovers = entries.compactMap { entry in parseLeftover(entry).map { (entry, $0) } }
-            .filter { !isAlive($0.1.pid) }
+            .filter { !isAlive($0.1.pid) && entryType(directory.appendingPathComponent($0.0).path) == S_IFDIR }
             .sorted { ($0.1.kind == .aside ? 0 : 1, $0.0) < ($1.1.kind == .aside ? 0 : 1, $1.0) }
         var handled: [String] = []
         for (entry, leftover) in leftovers {
@@ -68,7 +69,7 @@ extension FolderTransaction {
     /// swap, renames the complete old folder back from its aside name; when that writer is still running, waits
     /// (up to about a second) for its new folder to appear. Does nothing (one `lstat`) when `folder` exists.
     public static func recover(_ folder: URL) {
-        let folder = folder.standardizedFileURL
+        let folder = folder.standardizedFileURL.resolvingSymlinksInPath()
         guard entryType(folder.path) == nil else { return }
         let parent = folder.deletingLastPathComponent()
         for _ in 0..<100 {

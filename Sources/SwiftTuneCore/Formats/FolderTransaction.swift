@@ -8,18 +8,19 @@ import Darwin
 /// Writes a whole folder so that, at every instant, a reader of its path finds either the complete old folder or
 /// the complete new one — never a mix, never a half-written file.
 ///
-/// The new folder is assembled in a hidden sibling, `.<name>.tmp-<pid>`; ``commit()`` flushes every file and
-/// folder in it to disk (`fsync`) and swaps it in:
+/// The new folder is assembled in a hidden sibling, `.<name>.swifttune-tmp-<pid>`; ``commit()`` flushes every
+/// file and folder in it to disk (`fsync`) and swaps it in:
 /// - target present: one atomic exchange of the two entries (Linux `renameat2(…, RENAME_EXCHANGE)`, macOS
 ///   `renamex_np(…, RENAME_SWAP)`); the old folder, now at the staging name, is then deleted;
 /// - where the filesystem cannot exchange (`EINVAL`, `ENOSYS`, `ENOTSUP`): the old folder is renamed aside to
-///   `.<name>.old-<pid>`, the new one renamed in, the old one deleted. A process killed between those two renames
-///   leaves no `<name>`, but ``recover(_:)`` (which the loaders call) renames the complete old folder back;
+///   `.<name>.swifttune-old-<pid>`, the new one renamed in, the old one deleted. A process killed between those
+///   two renames leaves no `<name>`, but ``recover(_:)`` (which the loaders call) renames the complete old folder
+///   back;
 /// - target absent: one rename.
 ///
-/// Leftovers of a killed write (`.<name>.tmp-<pid>` and `.<name>.old-<pid>` whose process is gone) are removed —
-/// or, for an aside copy whose target is missing, restored — by the next transaction in the same parent folder
-/// (``removeLeftovers(in:)``). Nothing else is touched.
+/// Leftovers of a killed write (`.<name>.swifttune-tmp-<pid>` and `.<name>.swifttune-old-<pid>` folders whose
+/// process is gone) are removed — or, for an aside copy whose target is missing, restored — by the next
+/// transaction in the same parent folder (``removeLeftovers(in:)``). Nothing else is touched.
 ///
 /// A folder that holds more than one writer's files (a training `--output` holds the adapter or model beside
 /// `logging.jsonl` and checkpoints) is replaced with ``Keeping/everythingExcept(_:)``: every other entry of the
@@ -44,38 +45,57 @@ public final class FolderTransaction {
 
     /// The folder being replaced or created.
     public let target: URL
-    /// The hidden sibling folder to write the new contents into: `.<name>.tmp-<pid>`.
+    /// The hidden folder to write the new contents into: `.<name>.swifttune-tmp-<pid>`, beside the target (inside
+    /// it when the target is written in place).
     public let staging: URL
+    /// What of the old folder the new one keeps.
+    public let keeping: Keeping
+    /// Whether the target is written in place (see ``init(replacing:keeping:)``), not swapped.
+    public let isInPlace: Bool
     /// `false` takes the fallback swap even where the filesystem could exchange (for tests of that path).
     var allowsExchange = true
     private var finished = false
 
     /// Creates the staging folder beside `target` (and `target`'s parent folders when missing), after removing
     /// the leftovers of killed writes in the parent, and fills it with the entries `keeping` carries over.
+    ///
+    /// A `target` that is a symbolic link is followed: the folder it points to is replaced, the link stays. One
+    /// process writes one target at a time (across processes, ``FolderLock`` sees to that). A target folder that
+    /// cannot be swapped — a mount point, or one whose parent folder is not writable — is written in place
+    /// instead: the staging folder is made inside it and each file is renamed over the old one (every file whole,
+    /// but not all files at one instant; configuration files last).
     /// - Throws: ``FolderTransactionError/notAFolder(path:)`` when `target` is a file;
     ///   ``FolderTransactionError/cannotPrepare(path:reason:)`` when the staging folder cannot be made.
-    public init(replacing target: URL, keeping: Keeping = .nothing) throws {
-        let target = target.standardizedFileURL
+    public convenience init(replacing target: URL, keeping: Keeping = .nothing) throws {
+        try self.init(replacing: target, keeping: keeping, forceInPlace: false)
+    }
+
+    /// The same; `forceInPlace` writes in place even where the folder could be swapped (for tests of that path).
+    init(replacing target: URL, keeping: Keeping, forceInPlace: Bool) throws {
+        let target = target.standardizedFileURL.resolvingSymlinksInPath()
         self.target = target
+        self.keeping = keeping
         let parent = target.deletingLastPathComponent()
-        staging = parent.appendingPathComponent(Self.leftoverName(of: target.lastPathComponent, kind: .staging,
-                                                                   pid: getpid()))
         let fm = FileManager.default
+        let leftoverName = Self.leftoverName(of: target.lastPathComponent, kind: .staging, pid: getpid())
         do {
             try fm.createDirectory(at: parent, withIntermediateDirectories: true)
         } catch {
-            throw FolderTransactionError.cannotPrepare(path: staging.path, reason: Self.describe(error, path: staging.path))
+            throw FolderTransactionError.cannotPrepare(path: parent.appendingPathComponent(leftoverName).path,
+                                                       reason: Self.describe(error, path: parent.path + "/x"))
         }
-        Self.removeLeftovers(in: parent)
         let existing = Self.entryType(target.path)
         if existing != nil && existing != S_IFDIR { throw FolderTransactionError.notAFolder(path: target.path) }
+        isInPlace = existing == S_IFDIR && (forceInPlace || !Self.canSwap(target.path, in: parent.path))
+        staging = (isInPlace ? target : parent).appendingPathComponent(leftoverName)
+        Self.removeLeftovers(in: isInPlace ? target : parent)
         // Ours from an earlier, failed transaction of this process: this process writes one target at a time.
         if Self.entryType(staging.path) != nil { try? fm.removeItem(at: staging) }
         guard mkdir(staging.path, 0o777) == 0 else {
             throw FolderTransactionError.cannotPrepare(path: staging.path, reason: MappedFile.errnoMessage())
         }
         do {
-            if case let .everythingExcept(owned) = keeping, existing == S_IFDIR {
+            if case let .everythingExcept(owned) = keeping, existing == S_IFDIR, !isInPlace {
                 Self.removeLeftovers(in: target)
                 for name in try fm.contentsOfDirectory(atPath: target.path).sorted()
                 where !owned.contains(name) && Self.parseLeftover(name) == nil {
@@ -93,7 +113,8 @@ public final class FolderTransaction {
     deinit { if !finished { abort() } }
 
     /// Flushes the staging folder to disk and swaps it in place of ``target`` (see the type's discussion).
-    /// On failure the staging folder is removed and the target is as it was.
+    /// On failure the staging folder is removed and the target is as it was (written in place: the files renamed
+    /// before the failure are new).
     /// - Throws: ``FolderTransactionError/cannotSync(path:reason:)`` or
     ///   ``FolderTransactionError/cannotSwap(target:reason:)``.
     public func commit() throws {
@@ -104,16 +125,19 @@ public final class FolderTransaction {
         do {
             try Self.syncTree(staging.path)
             FaultInjection.reach(.staged, targetName: name)
+            if isInPlace { return try commitInPlace() }
             if Self.entryType(target.path) == nil {
                 guard rename(staging.path, target.path) == 0 else {
                     throw FolderTransactionError.cannotSwap(target: target.path, reason: "rename: " + MappedFile.errnoMessage())
                 }
-                try Self.syncDirectory(parent)
+                try? Self.syncDirectory(parent)   // in place already: see below
                 return
             }
             let status = !allowsExchange || FaultInjection.exchangeDisabled ? EINVAL : Kernels.renameExchange(staging.path, target.path)
             if status == 0 {
-                try Self.syncDirectory(parent)
+                // Swapped: from here on the new folder is in place, so nothing may throw (the rename is atomic;
+                // flushing the parent only makes it durable across a power cut, not a kill).
+                try? Self.syncDirectory(parent)
                 FaultInjection.reach(.exchanged, targetName: name)
                 try? FileManager.default.removeItem(at: staging)   // the old folder now
                 return
@@ -142,7 +166,7 @@ public final class FolderTransaction {
             _ = rename(aside.path, target.path)
             throw FolderTransactionError.cannotSwap(target: target.path, reason: "rename: " + reason)
         }
-        try Self.syncDirectory(target.deletingLastPathComponent().path)
+        try? Self.syncDirectory(target.deletingLastPathComponent().path)   // in place already
         try? FileManager.default.removeItem(at: aside)
     }
 

@@ -67,6 +67,7 @@ public final class Tokenizer: @unchecked Sendable {  // immutable after init; BP
     ///
     /// - Throws: `TokenizerError` naming the file and the component that could not be used.
     public convenience init(directory: URL) throws {
+        FolderTransaction.recover(directory)   // a folder swap killed half-way (see FolderTransaction)
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
         let configURL = directory.appendingPathComponent("tokenizer_config.json")
         let templateURL = directory.appendingPathComponent("chat_template.jinja")

@@ -19,7 +19,7 @@ struct FolderTransactionTests {
         guard let walker = FileManager.default.enumerator(atPath: base) else { return [:] }
         for case let relative as String in walker {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: base + "/" + relative, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: base + "/" + relative, isDirectory: &isDirectory)
             if !isDirectory.boolValue { out[relative] = try String(contentsOfFile: base + "/" + relative, encoding: .utf8) }
         }
         return out
@@ -53,7 +53,7 @@ struct FolderTransactionTests {
             try Self.write(["state.json": "old", "stale.bin": "old", "sub/x": "old"], into: target)
             let transaction = try FolderTransaction(replacing: target)
             transaction.allowsExchange = exchange
-            #expect(transaction.staging.lastPathComponent == ".checkpoint-2.tmp-\(getpid())")
+            #expect(transaction.staging.lastPathComponent == ".checkpoint-2.swifttune-tmp-\(getpid())")
             try Self.write(["state.json": "new"], into: transaction.staging)
             #expect(try Self.contents(target)["state.json"] == "old", "the target changed before commit")
             try transaction.commit()
@@ -82,6 +82,32 @@ struct FolderTransactionTests {
             #expect(before[.systemFileNumber] as? UInt64 == after[.systemFileNumber] as? UInt64,
                     "a kept file should be the same inode (hard link), not a copy")
             #expect(try Self.hiddenEntries(directory).isEmpty)
+        }
+    }
+
+    /// A folder that cannot be swapped (a mount point, an unwritable parent) is written file by file in place.
+    @Test func writesInPlaceWhereTheFolderCannotBeSwapped() throws {
+        try withSafetensorsScratchDirectory { directory in
+            let run = directory.appendingPathComponent("run")
+            try Self.write(["adapter_config.json": "old config", "adapter_model.safetensors": "old weights",
+                            "adapter_model.bin": "older", "logging.jsonl": "log", "checkpoint-1/state": "s",
+                            ".run.swifttune-tmp-\(Self.deadPID)/x": "a killed in-place write"], into: run)
+            #expect(FolderTransaction.canSwap(run.path, in: directory.path), "a plain folder in a writable parent")
+            let adapter = try FolderTransaction(replacing: run, keeping: .everythingExcept(PEFTAdapterFolder.ownedFileNames),
+                                                forceInPlace: true)
+            #expect(adapter.isInPlace && adapter.staging.deletingLastPathComponent().path == run.path)
+            try Self.write(["adapter_config.json": "new config", "adapter_model.safetensors": "new weights"], into: adapter.staging)
+            try adapter.commit()
+            #expect(try Self.contents(run) == ["adapter_config.json": "new config", "adapter_model.safetensors": "new weights",
+                                               "logging.jsonl": "log", "checkpoint-1/state": "s"])
+            #expect(try Self.hiddenEntries(run).isEmpty && Self.hiddenEntries(directory).isEmpty)
+
+            let checkpoint = run.appendingPathComponent("checkpoint-1")
+            try Self.write([FolderLock.fileName: "1"], into: checkpoint)
+            let whole = try FolderTransaction(replacing: checkpoint, keeping: .nothing, forceInPlace: true)
+            try Self.write(["state.json": "new"], into: whole.staging)
+            try whole.commit()
+            #expect(try Self.contents(checkpoint) == ["state.json": "new", FolderLock.fileName: "1"])
         }
     }
 
@@ -116,16 +142,28 @@ struct FolderTransactionTests {
         }
     }
 
+    @Test func followsASymbolicLinkToTheFolder() throws {
+        try withSafetensorsScratchDirectory { directory in
+            let real = directory.appendingPathComponent("disk/run"), link = directory.appendingPathComponent("run")
+            try Self.write(["config.json": "old"], into: real)
+            try FileManager.default.createSymbolicLink(at: link, withDestinationURL: real)
+            try FolderTransaction.write(to: link) { try Self.write(["config.json": "new"], into: $0) }
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == real.path)
+            #expect(try Self.contents(real) == ["config.json": "new"])
+            #expect(try Self.hiddenEntries(real.deletingLastPathComponent()).isEmpty)
+        }
+    }
+
     @Test func parsesOnlyItsOwnNames() {
-        let parsed = FolderTransaction.parseLeftover(".checkpoint-2.tmp-123")
+        let parsed = FolderTransaction.parseLeftover(".checkpoint-2.swifttune-tmp-123")
         #expect(parsed?.name == "checkpoint-2" && parsed?.kind == .staging && parsed?.pid == 123)
-        let aside = FolderTransaction.parseLeftover(".my.model.old-7")
+        let aside = FolderTransaction.parseLeftover(".my.model.swifttune-old-7")
         #expect(aside?.name == "my.model" && aside?.kind == .aside && aside?.pid == 7)
-        for other in [".swifttune.lock", "checkpoint-2.tmp-123", ".x.tmp-", ".x.tmp-12a", ".tmp-5", ".x.partial-3",
-                      ".x.tmp--3", ".x.tmp-0"] {
+        for other in [".swifttune.lock", "checkpoint-2.swifttune-tmp-123", ".x.swifttune-tmp-", ".x.swifttune-tmp-12a", ".swifttune-tmp-5", ".x.partial-3",
+                      ".x.swifttune-tmp--3", ".x.swifttune-tmp-0"] {
             #expect(FolderTransaction.parseLeftover(other) == nil, "\(other)")
         }
-        #expect(FolderTransaction.leftoverName(of: "out", kind: .aside, pid: 42) == ".out.old-42")
+        #expect(FolderTransaction.leftoverName(of: "out", kind: .aside, pid: 42) == ".out.swifttune-old-42")
     }
 
     /// A killed writer's staging folders are deleted; an aside copy is restored when its folder is missing and
@@ -133,19 +171,22 @@ struct FolderTransactionTests {
     @Test func cleansLeftoversOfDeadWritersOnly() throws {
         try withSafetensorsScratchDirectory { directory in
             let dead = Self.deadPID
-            try Self.write([".a.tmp-\(dead)/config.json": "partial", ".b.old-\(dead)/config.json": "old b",
-                            "b/config.json": "new b", ".c.old-\(dead)/config.json": "old c",
-                            ".c.tmp-\(dead)/config.json": "new c, not flushed", ".d.tmp-\(getpid())/x": "live",
-                            ".swifttune.lock": "1", ".hidden/x": "user's"], into: directory)
+            try Self.write([".a.swifttune-tmp-\(dead)/config.json": "partial", ".b.swifttune-old-\(dead)/config.json": "old b",
+                            "b/config.json": "new b", ".c.swifttune-old-\(dead)/config.json": "old c",
+                            ".c.swifttune-tmp-\(dead)/config.json": "new c, not flushed", ".d.swifttune-tmp-\(getpid())/x": "live",
+                            ".swifttune.lock": "1", ".hidden/x": "user's", ".x.tmp-\(dead)/x": "another tool's"],
+                           into: directory)
+            try Data("a file".utf8).write(to: directory.appendingPathComponent(".g.swifttune-tmp-\(dead)"))
             let handled = FolderTransaction.removeLeftovers(in: directory)
-            #expect(Set(handled) == [".a.tmp-\(dead)", ".b.old-\(dead)", ".c.old-\(dead)", ".c.tmp-\(dead)"])
-            #expect(try Self.hiddenEntries(directory) == [".d.tmp-\(getpid())", ".hidden", ".swifttune.lock"])
+            #expect(Set(handled) == [".a.swifttune-tmp-\(dead)", ".b.swifttune-old-\(dead)", ".c.swifttune-old-\(dead)", ".c.swifttune-tmp-\(dead)"])
+            #expect(try Self.hiddenEntries(directory) == [".d.swifttune-tmp-\(getpid())", ".g.swifttune-tmp-\(dead)",
+                                                          ".hidden", ".swifttune.lock", ".x.tmp-\(dead)"])
             #expect(try Self.contents(directory.appendingPathComponent("b")) == ["config.json": "new b"])
             #expect(try Self.contents(directory.appendingPathComponent("c")) == ["config.json": "old c"])
             // The next transaction in the folder does the same.
-            try Self.write([".e.tmp-\(dead)/x": "partial"], into: directory)
+            try Self.write([".e.swifttune-tmp-\(dead)/x": "partial"], into: directory)
             try FolderTransaction.write(to: directory.appendingPathComponent("f")) { _ in }
-            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(".e.tmp-\(dead)").path))
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(".e.swifttune-tmp-\(dead)").path))
         }
     }
 
@@ -153,7 +194,7 @@ struct FolderTransactionTests {
     @Test func readersRecoverTheAsideCopy() throws {
         try withSafetensorsScratchDirectory { directory in
             let target = directory.appendingPathComponent("adapter")
-            try Self.write([".adapter.old-\(Self.deadPID)/adapter_config.json": "old"], into: directory)
+            try Self.write([".adapter.swifttune-old-\(Self.deadPID)/adapter_config.json": "old"], into: directory)
             FolderTransaction.recover(target)
             #expect(try Self.contents(target) == ["adapter_config.json": "old"])
             #expect(try Self.hiddenEntries(directory).isEmpty)
