@@ -33,7 +33,9 @@ scratch=$PWD/.build-fuzz
 # Swift's own crash backtracer would run inside ASan's signal handling and fault there; libFuzzer prints the stack.
 export SWIFT_BACKTRACE=enable=no
 # LeakSanitizer also runs at exit unless ASan is told otherwise (see the note on -detect_leaks above).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+# malloc_context_size=0: ASan records no stack per allocation, a quarter more executions per second; a report
+# then lacks the allocation's stack, so replay the artifact with ASAN_OPTIONS=detect_leaks=0 for the full one.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:malloc_context_size=0}
 
 # target:executable:max_len (max_len a little above the largest seed, so mutations can grow it).
 targets=(
