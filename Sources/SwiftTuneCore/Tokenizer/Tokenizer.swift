@@ -143,8 +143,8 @@ public final class Tokenizer: @unchecked Sendable {  // immutable after init; BP
         self.addedIDs = addedIDs
 
         let maxID = max(file.vocabulary.map(\.id).max() ?? -1, file.addedTokens.map(\.id).max() ?? -1)
-        // The id table below is dense, so an id is an allocation size (found by Fuzz/FuzzTokenizer: an added token
-        // with id 10^12 was a fatal allocation, Int.max an overflow trap).
+        // The id table below is dense, so an id is an allocation size (seen while writing Fuzz/FuzzTokenizer: an
+        // added token with id 10^12 was a fatal allocation, Int.max an overflow trap in `maxID + 1`).
         guard maxID < Self.maximumTokenID else {
             let added = file.addedTokens.contains { $0.id == maxID }
             throw TokenizerError.invalidComponent(path: path, component: added ? "added_tokens" : "model",
