@@ -1,4 +1,5 @@
-// Templates found by Fuzz/FuzzJinja (Scripts/fuzz.sh jinja) that hung or trapped.
+// Templates that hung or trapped the Jinja interpreter, found by Fuzz/FuzzJinja (Scripts/fuzz.sh jinja) or while
+// triaging what it found.
 import Foundation
 import Testing
 import SwiftTuneCore
@@ -25,5 +26,21 @@ import SwiftTuneCore
             try JinjaTemplate(source: "{{ 'ab' * 3 ** 22 }}", options: options).render([:])
         }
         #expect(error?.kind == .limit)
+    }
+
+    /// `batch` allocated its fill row at once: `[1]|batch(10**12, 0)` was a fatal allocation. Seen while
+    /// triaging the repetition hang above; it is now a limit error, like `slice`.
+    @Test func hugeBatchFillIsALimitError() {
+        let error = #expect(throws: JinjaError.self) {
+            try JinjaTemplate(source: "{{ [1]|batch(1000000000000, 0)|list }}", name: "fuzz.jinja").render([:])
+        }
+        #expect(error?.kind == .limit)
+        #expect("\(error.map { "\($0)" } ?? "")".contains("fuzz.jinja"))
+    }
+
+    /// Filling up to a sane count, and batching without a fill, still behave as in Jinja2.
+    @Test func batchStillFillsAndSplits() throws {
+        #expect(try JinjaTemplate(source: "{{ [1, 2, 3]|batch(2, 0)|list }}").render([:]) == "[[1, 2], [3, 0]]")
+        #expect(try JinjaTemplate(source: "{{ [1, 2, 3]|batch(1000000000000)|list }}").render([:]) == "[[1, 2, 3]]")
     }
 }
