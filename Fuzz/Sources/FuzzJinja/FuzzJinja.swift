@@ -2,7 +2,8 @@
 //
 // Parsed with transformers' lexer flags and rendered with a small chat (system, user, assistant with a tool call,
 // tool) and one tool, under limits tighter than the defaults so that a runaway loop or output ends within the
-// per-input timeout (the limits themselves are tested in JinjaLimitTests).
+// per-input timeout (the limits themselves are tested in JinjaLimitTests). Every error must be a `JinjaError`
+// naming the template.
 import Foundation
 import FuzzDriver
 import SwiftTuneCore
@@ -34,9 +35,13 @@ private let context: [String: JinjaValue] = {
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size > 0 else { return 0 }
     let source = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
-    guard let template = try? JinjaTemplate(source: source, name: "fuzz.jinja", options: options) else { return 0 }
-    _ = try? template.render(context)
-    _ = try? template.renderTracked(context)
+    do {
+        let template = try JinjaTemplate(source: source, name: "fuzz.jinja", options: options)
+        _ = try template.render(context)
+        _ = try template.renderTracked(context)
+    } catch {
+        requireTypedError(error, [JinjaError.self], naming: "fuzz.jinja")
+    }
     return 0
 }
 

@@ -2,7 +2,8 @@
 //
 // Decoded twice: directly as `ModelConfiguration`, and through `ModelFolder` (which also reads
 // `quantization_config`) over a scratch folder whose weights file is a fixed, valid, one-tensor safetensors file.
-// A configuration that decodes is encoded again and must decode to the same value.
+// A configuration that decodes is encoded again and must decode to the same value. The folder reader's errors must
+// be its documented types and name config.json.
 import Foundation
 import FuzzDriver
 import SwiftTuneCore
@@ -27,8 +28,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
        let again = try? JSONDecoder().decode(ModelConfiguration.self, from: encoded), again != configuration {
         fatalError("config.json does not round-trip: \(configuration) became \(again)")
     }
-    guard (try? bytes.write(to: folder.appendingPathComponent("config.json"))) != nil else { return 0 }
-    _ = try? ModelFolder(folder)
+    let configURL = folder.appendingPathComponent("config.json")
+    guard (try? bytes.write(to: configURL)) != nil else { return 0 }
+    do { _ = try ModelFolder(folder) } catch {
+        requireTypedError(error, [ModelLoadingError.self, BitsAndBytesError.self, SafetensorsError.self],
+                          naming: configURL.path)
+    }
     return 0
 }
 

@@ -167,6 +167,7 @@ extension JinjaEvaluator {
             }
             if !row.isEmpty {
                 if let fill = a[1], !isNone(fill), row.count < count {
+                    try checkSize(count)  // the fill is allocated at once: `[1]|batch(10**12, 0)` was a fatal allocation
                     row += Array(repeating: fill, count: count - row.count)
                 }
                 rows.append(.array(row))

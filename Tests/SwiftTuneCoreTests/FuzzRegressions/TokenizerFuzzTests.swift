@@ -1,4 +1,5 @@
-// Inputs found by Fuzz/FuzzTokenizer (Scripts/fuzz.sh tokenizer) that trapped; each must now throw a typed error.
+// Inputs that trapped the tokenizer reader (found reading its id table while writing Fuzz/FuzzTokenizer); each must
+// now throw a typed error.
 import Foundation
 import Testing
 @testable import SwiftTuneCore
