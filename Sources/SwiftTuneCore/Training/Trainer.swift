@@ -214,7 +214,14 @@ public final class Trainer {
     /// gradients; `nil` without validation data.
     /// - Throws: ``ModelInputError`` for a validation batch the model cannot take.
     public func validationLoss() throws -> Double? {
-        try objective.validationLoss(model: model)
+        try evaluate()?.loss
+    }
+
+    /// The objective's validation loss and metrics (``TrainingObjective/evaluate(model:)``), no gradients; `nil`
+    /// without validation data.
+    /// - Throws: what the objective throws, e.g. ``ModelInputError`` for a validation batch the model cannot take.
+    public func evaluate() throws -> ValidationResult? {
+        try objective.evaluate(model: model)
     }
 
     /// Runs until `totalSteps`, reporting after every step; `onCheckpoint` is called every `saveSteps` and at the end
@@ -233,7 +240,9 @@ public final class Trainer {
             var progress = try trainStep(startTime: start, tokensSoFar: &tokens)
             let evalSteps = configuration.effectiveEvalSteps
             if evalSteps > 0 && step % evalSteps == 0 || step == totalSteps {
-                progress.validationLoss = try validationLoss()
+                let result = try evaluate()
+                progress.validationLoss = result?.loss
+                progress.validationMetrics = result?.metrics ?? [:]
                 history[history.count - 1] = progress
             }
             let control = onProgress(progress)

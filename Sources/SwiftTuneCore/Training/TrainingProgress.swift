@@ -17,6 +17,8 @@ public struct TrainingProgress: Sendable, Codable {
     public var residentMemoryMB: Double
     /// Set on steps where validation ran.
     public var validationLoss: Double?
+    /// The objective's validation metrics (``ValidationResult/metrics``) on steps where validation ran.
+    public var validationMetrics: [String: Double] = [:]
     /// Whether this step's update was skipped (its loss or gradient norm was not finite).
     public var skipped: Bool = false
     /// Steps skipped so far in the run (``Trainer/skippedSteps``).

@@ -47,7 +47,7 @@ struct TrainingObjectiveTests {
         #expect(a.fingerprint == b.fingerprint)
         #expect(a.history.map(\.loss) == b.history.map(\.loss))
         for (x, y) in zip(a.parameters, b.parameters) { #expect(x.value.scalars == y.value.scalars, "\(x.path)") }
-        #expect(b.history.allSatisfy { $0.metrics.isEmpty })
+        #expect(b.history.allSatisfy { $0.metrics.isEmpty && $0.validationMetrics.isEmpty && $0.validationLoss == nil })
         #expect(objective.unitCount == (packing ? objective.units.count : 9))
         if packing { #expect(objective.unitCount < 9) }
     }
@@ -80,13 +80,18 @@ struct TrainingObjectiveTests {
                               "never": .ratio(sum: 0, count: 0)]
             return output
         }
+        func evaluate(model: CausalLanguageModel<Float>) throws -> ValidationResult? {
+            ValidationResult(loss: 1.5, metrics: ["rewards/accuracies": Double(unitCount)])
+        }
     }
 
     @Test func metricsCombineOverMicroBatches() throws {
         let data = samples(5, seed: 6)   // micro-batches of 2, 2, 1 units per epoch; steps take two of them
         let m = try model()
         let sft = try SFTObjective(model: m, samples: data, configuration: configuration())
-        let trainer = try Trainer(model: m, objective: MetricSFT(sft), configuration: configuration())
+        var c = configuration()
+        c.evalSteps = 2
+        let trainer = try Trainer(model: m, objective: MetricSFT(sft), configuration: c)
         try trainer.train()
         let steps = trainer.history
         #expect(steps.count == 3)
@@ -99,6 +104,10 @@ struct TrainingObjectiveTests {
             #expect(progress.metrics["never"] == nil)
             #expect(Set(progress.metrics.keys) == ["units", "scored_per_unit"])
         }
+        // Validation runs at eval_steps (2) and at the end, with the objective's loss and metrics.
+        #expect(steps.map(\.validationLoss) == [nil, 1.5, 1.5])
+        #expect(steps.map(\.validationMetrics) == [[:], ["rewards/accuracies": 5], ["rewards/accuracies": 5]])
+        #expect(try trainer.evaluate() == ValidationResult(loss: 1.5, metrics: ["rewards/accuracies": 5]))
         // The SFT loss does not change by reporting metrics.
         let plain = try Trainer(model: try model(), samples: data, configuration: configuration())
         try plain.train()

@@ -82,15 +82,16 @@ public final class SFTObjective: TrainingObjective {
                                                     normalizer: normalizer))
     }
 
-    /// Mean loss over the scored tokens of the validation samples (no gradients).
+    /// Mean loss over the scored tokens of the validation samples (no gradients), no metrics.
     /// - Throws: ``ModelInputError`` for a validation batch the model cannot take.
-    public func validationLoss(model: CausalLanguageModel<Float>) throws -> Double? {
+    public func evaluate(model: CausalLanguageModel<Float>) throws -> ValidationResult? {
         guard !validation.isEmpty else { return nil }
         let total = Double(validation.reduce(0) { $0 + $1.scoredTokenCount })
-        return try withoutGradients {
+        let loss = try withoutGradients {
             try validation.reduce(0.0) { sum, b in
                 sum + Double(try model.loss(b.ids, labels: b.labels, shape: b.shape, layout: b.layout, normalizer: total).item)
             }
         }
+        return ValidationResult(loss: loss)
     }
 }

@@ -12,7 +12,10 @@
 ///
 /// The loss of a micro-batch must be its *sum* of per-unit (or per-token) losses divided by N, so the accumulated
 /// gradient is that of the step's mean loss whatever the split into micro-batches, and the step's logged loss is
-/// the sum of the micro-batch losses. Objectives are classes, so a trainer holds `any TrainingObjective` and stays
+/// the sum of the micro-batch losses. An objective that averages per micro-batch instead, as TRL's DPO trainer does
+/// (each micro-batch's `losses.mean()`, which transformers divides by the accumulation steps), returns 1 from
+/// ``normalizerCount(units:)`` and its micro-batch mean divided by N: N is then the number of micro-batches, and the
+/// two rules differ only when a micro-batch is short. Objectives are classes, so a trainer holds `any TrainingObjective` and stays
 /// non-generic.
 ///
 /// To add an objective: a class conforming to this protocol in `Training/Objectives/` (see ``SFTObjective``),
@@ -33,13 +36,13 @@ public protocol TrainingObjective: AnyObject {
     func loss(units: [Int], model: CausalLanguageModel<Float>, normalizer: Double) throws -> ObjectiveOutput
     /// A hash of the training data (16 hex digits), recorded as ``RunFingerprint/data``.
     var fingerprint: String { get }
-    /// The validation loss (no gradients), `nil` without validation data.
-    func validationLoss(model: CausalLanguageModel<Float>) throws -> Double?
+    /// The validation loss and metrics (no gradients), `nil` without validation data.
+    func evaluate(model: CausalLanguageModel<Float>) throws -> ValidationResult?
 }
 
 extension TrainingObjective {
     /// Accepts every unit (objectives whose data were checked when they were built).
     public func validate(units: [Int], model: CausalLanguageModel<Float>) throws {}
     /// No validation data.
-    public func validationLoss(model: CausalLanguageModel<Float>) throws -> Double? { nil }
+    public func evaluate(model: CausalLanguageModel<Float>) throws -> ValidationResult? { nil }
 }
