@@ -153,7 +153,8 @@ public final class Trainer {
     /// it throws ``TrainingError/nonFiniteStep(step:loss:gradientNorm:)`` and the trainer stays at the previous step.
     ///
     /// - Throws: ``ModelInputError`` when a batch holds an id or label outside the vocabulary or a row longer than the
-    ///   model's positions (the step is then not applied).
+    ///   model's positions, and what the objective or ``didAccumulateGradients`` throws; the step is then not applied
+    ///   (gradients cleared, ``step`` and ``microBatchIndex`` unchanged).
     @discardableResult
     public func trainStep(startTime: Date = Date(), tokensSoFar: inout Int) throws -> TrainingProgress {
         let batches = (0..<accumulationSteps).map { microBatch(microBatchIndex + $0) }
