@@ -66,6 +66,8 @@ struct TrainingJob {
                     "step": p.step, "loss": number(p.loss), "learning_rate": p.learningRate, "grad_norm": number(p.gradientNorm),
                     "epoch": p.epoch, "tokens_per_second": p.tokensPerSecond, "elapsed_seconds": p.elapsedSeconds,
                     "memory_mb": p.residentMemoryMB, "val_loss": number(p.validationLoss)]
+                for (key, value) in p.metrics where record[key] == nil { record[key] = number(value) }   // e.g. rewards/chosen
+                for (key, value) in p.validationMetrics where record["eval_" + key] == nil { record["eval_" + key] = number(value) }
                 if configuration.skipNonFiniteSteps {
                     record["skipped"] = p.skipped
                     record["skipped_nonfinite_steps"] = p.skippedStepsSoFar

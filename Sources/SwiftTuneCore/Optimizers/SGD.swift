@@ -3,13 +3,15 @@
 ///     d = g + λθ;   b ← d (first step) or μb + (1 − τ)d;   d ← d + μb (Nesterov) or b;   θ ← θ − lr·d
 ///
 /// The momentum buffers b belong to the optimizer's state: ``momentumBuffer(of:)`` and ``restore(buffers:)``
-/// carry them through checkpoints.
+/// carry them through checkpoints (as ``stateEntries(for:)`` / ``restoreState(from:parameters:stepCount:)``).
 public final class SGD<Scalar: TensorScalar>: Optimizer {
     public var learningRate: Double
     public var momentum: Double
     public var dampening: Double
     public var nesterov: Bool
     public var weightDecay: Double
+    /// Steps taken so far.
+    public internal(set) var stepCount = 0
     private var buffers: [ObjectIdentifier: Tensor<Scalar>] = [:]
 
     public init(learningRate: Double, momentum: Double = 0, dampening: Double = 0, nesterov: Bool = false,
@@ -23,6 +25,7 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     }
 
     public func step(_ groups: [ParameterGroup<Scalar>]) {
+        stepCount += 1
         for group in groups {
             let lr = Scalar(learningRate * group.learningRateScale), wd = Scalar(group.weightDecay ?? weightDecay)
             for p in group.parameters { update(p, lr: lr, wd: wd) }

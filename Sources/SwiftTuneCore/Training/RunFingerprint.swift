@@ -5,7 +5,8 @@ import Foundation
 /// is visited in, and hashes of the model and of the encoded training samples.
 ///
 /// Hashes are 64-bit FNV-1a of a canonical text, written as 16 hex digits: the model's is of its `config.json`
-/// values and the name and shape of every base tensor; the data's is of every sample's ids and labels in order.
+/// values and the name and shape of every base tensor; the data's is the objective's (``TrainingObjective/fingerprint``; for SFT of every sample's ids and
+/// labels in order).
 public struct RunFingerprint: Codable, Sendable, Equatable {
     /// `full`, `lora` or `dora`.
     public var tuner: String
@@ -33,20 +34,16 @@ public struct RunFingerprint: Codable, Sendable, Equatable {
          ("optimizer", optimizer), ("data order", dataOrder), ("model fingerprint", model), ("data fingerprint", data)]
     }
 
-    /// The fingerprint of a run of `model` on `samples` with `configuration`.
-    init(model: CausalLanguageModel<Float>, samples: [Sample], configuration c: TrainingConfiguration) {
+    /// The fingerprint of a run of `model` on data hashed as `data` (``TrainingObjective/fingerprint``) with an
+    /// optimizer described by `optimizer` (``Optimizer/hyperparameters``) and `configuration`.
+    init(model: CausalLanguageModel<Float>, data: String, optimizer: String, configuration c: TrainingConfiguration) {
         let adapters = model.loraAdapters
         tuner = adapters.isEmpty ? "full" : adapters.contains { $0.variant == .dora } ? "dora" : "lora"
         let settings = Set(adapters.map { "r=\($0.rank) scale=\($0.scale) dropout=\($0.dropoutProbability)" })
         adapter = settings.sorted().joined(separator: "; ")
         targetModules = adapters.map(\.adapterPath)
-        switch c.optimizer {
-        case .adamw:
-            optimizer = "adamw beta1=\(c.adamBeta1) beta2=\(c.adamBeta2) eps=\(c.adamEpsilon) weight_decay=\(c.weightDecay)"
-        case .sgd:
-            optimizer = "sgd momentum=\(c.sgdMomentum) nesterov=\(c.sgdNesterov) weight_decay=\(c.weightDecay)"
-        }
-        if let ratio = c.loraPlusRatio { optimizer += " lorap_lr_ratio=\(ratio)" }
+        self.optimizer = optimizer
+        if let ratio = c.loraPlusRatio { self.optimizer += " lorap_lr_ratio=\(ratio)" }
         dataOrder = "per_device_train_batch_size=\(c.batchSize) gradient_accumulation_steps=\(c.effectiveGradientAccumulationSteps) "
             + "packing=\(c.packing) dataset_shuffle=\(c.shuffle) seed=\(c.seed)"
         var modelHash = FNV1a()
@@ -56,12 +53,7 @@ public struct RunFingerprint: Codable, Sendable, Equatable {
             modelHash.add("\(p.shape)")
         }
         self.model = modelHash.hex
-        var dataHash = FNV1a()
-        for s in samples {
-            dataHash.add(s.ids)
-            dataHash.add(s.labels)
-        }
-        data = dataHash.hex
+        self.data = data
     }
 
     /// The first difference from `other` (this is the checkpoint's, `other` the run's); differing target modules

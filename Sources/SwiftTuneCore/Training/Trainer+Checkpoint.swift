@@ -1,9 +1,11 @@
 import Foundation
 
-/// Checkpoints: `trainable.safetensors` (every trainable parameter by path), `optimizer.safetensors` (AdamW moments
-/// as `<path>.exp_avg` / `<path>.exp_avg_sq`, PyTorch's state names; SGD momentum as `<path>.momentum_buffer`) and `trainer_state.json` (step, data position, optimizer step, the
-/// configuration). A checkpoint is written as a ``FolderTransaction`` (a hidden sibling folder swapped in), so a
-/// run killed while writing leaves the previous checkpoint of that name intact.
+/// Checkpoints: `trainable.safetensors` (every trainable parameter by path), `optimizer.safetensors` (the
+/// optimizer's ``Optimizer/stateEntries(for:)``: AdamW moments as `<path>.exp_avg` / `<path>.exp_avg_sq`, PyTorch's
+/// state names; SGD momentum as `<path>.momentum_buffer`) and `trainer_state.json` (step, data position, the
+/// optimizer's ``Optimizer/stepCount``, the configuration, the ``RunFingerprint``). A checkpoint is written as a
+/// ``FolderTransaction`` (a hidden sibling folder swapped in), so a run killed while writing leaves the previous
+/// checkpoint of that name intact.
 extension Trainer {
     struct State: Codable {
         var step: Int
@@ -23,21 +25,8 @@ extension Trainer {
     /// Writes a checkpoint folder at `url`, replacing an older one of the same name as one ``FolderTransaction``:
     /// a reader (or a resume after `kill -9`) finds the complete old checkpoint or the complete new one.
     public func saveCheckpoint(to url: URL) throws {
-        var moments: [SafetensorsWriter.Entry] = []
-        if let adamw {
-            for p in parameters {
-                guard let (m, v) = adamw.moments(of: p) else { continue }
-                moments += [SafetensorsWriter.Entry(name: p.path + ".exp_avg", tensor: m),
-                            SafetensorsWriter.Entry(name: p.path + ".exp_avg_sq", tensor: v)]
-            }
-        }
-        if let sgd {
-            for p in parameters {
-                guard let b = sgd.momentumBuffer(of: p) else { continue }
-                moments.append(SafetensorsWriter.Entry(name: p.path + ".momentum_buffer", tensor: b))
-            }
-        }
-        let state = State(step: step, microBatchIndex: microBatchIndex, optimizerStep: adamw?.stepCount ?? step,
+        let moments = optimizer.stateEntries(for: parameters)
+        let state = State(step: step, microBatchIndex: microBatchIndex, optimizerStep: optimizer.stepCount,
                           configuration: configuration, fingerprint: fingerprint, skippedSteps: skippedSteps)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -95,32 +84,7 @@ extension Trainer {
             p.assign(value.converted(to: Float.self))
         }
         let moments = try SafetensorsFile(contentsOf: url.appendingPathComponent("optimizer.safetensors"))
-        if let sgd {
-            var restored: [(Parameter<Float>, Tensor<Float>)] = []
-            for p in parameters where moments.contains(p.path + ".momentum_buffer") {
-                let b = try moments.tensor(p.path + ".momentum_buffer", as: Float.self)
-                guard b.shape == p.shape else {
-                    throw TrainingError.badCheckpoint(path: moments.url.path, reason: "'\(p.path).momentum_buffer' has shape \(b.shape), expected \(p.shape)")
-                }
-                restored.append((p, b))
-            }
-            if sgd.momentum != 0 && state.optimizerStep > 0 && restored.isEmpty {
-                throw TrainingError.badCheckpoint(path: moments.url.path, reason: "no SGD momentum buffers (written by an older SwiftTune or another optimizer); resuming would restart momentum")
-            }
-            sgd.restore(buffers: restored)
-        }
-        if let adamw {
-            var restored: [(Parameter<Float>, m: Tensor<Float>, v: Tensor<Float>)] = []
-            for p in parameters where moments.contains(p.path + ".exp_avg") {
-                let m = try moments.tensor(p.path + ".exp_avg", as: Float.self)
-                let v = try moments.tensor(p.path + ".exp_avg_sq", as: Float.self)
-                guard m.shape == p.shape, v.shape == p.shape else {
-                    throw TrainingError.badCheckpoint(path: moments.url.path, reason: "moments of '\(p.path)' have shapes \(m.shape), \(v.shape), expected \(p.shape)")
-                }
-                restored.append((p, m, v))
-            }
-            adamw.restore(stepCount: state.optimizerStep, moments: restored)
-        }
+        try optimizer.restoreState(from: moments, parameters: parameters, stepCount: state.optimizerStep)
         step = state.step
         microBatchIndex = state.microBatchIndex
         skippedSteps = state.skippedSteps ?? 0

@@ -5,7 +5,7 @@ public struct TrainingProgress: Sendable, Codable {
     public var step: Int
     public var totalSteps: Int
     public var epoch: Double
-    /// Mean loss over the scored tokens of this step's batch.
+    /// The step's loss: the sum of its micro-batch losses (for SFT the mean over the step's scored tokens).
     public var loss: Double
     public var learningRate: Double
     /// Global gradient norm before clipping.
@@ -17,10 +17,15 @@ public struct TrainingProgress: Sendable, Codable {
     public var residentMemoryMB: Double
     /// Set on steps where validation ran.
     public var validationLoss: Double?
+    /// The objective's validation metrics (``ValidationResult/metrics``) on steps where validation ran.
+    public var validationMetrics: [String: Double] = [:]
     /// Whether this step's update was skipped (its loss or gradient norm was not finite).
     public var skipped: Bool = false
     /// Steps skipped so far in the run (``Trainer/skippedSteps``).
     public var skippedStepsSoFar: Int = 0
+    /// The objective's metrics for this step (``ObjectiveOutput/metrics`` combined over the micro-batches by
+    /// ``StepMetrics``), e.g. `rewards/chosen`; empty for SFT.
+    public var metrics: [String: Double] = [:]
 }
 
 /// What the caller wants after a progress report.
