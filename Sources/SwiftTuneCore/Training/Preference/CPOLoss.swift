@@ -16,6 +16,7 @@
 public struct CPOLoss: Sendable {
     /// The CPO loss types (`--loss_type`).
     public enum LossType: String, CaseIterable, Codable, Sendable { case sigmoid, hinge, ipo, simpo }
+    /// `sigmoid` (default), `hinge`, `ipo` or `simpo`.
     public var lossType: LossType
     /// β (ms-swift default 0.1; 2.0 for SimPO).
     public var beta: Double
@@ -26,6 +27,7 @@ public struct CPOLoss: Sendable {
     /// Weight of the NLL term (default 1).
     public var cpoAlpha: Double
 
+    /// A CPO loss; `beta` `nil` takes ms-swift's default for the type (2 for SimPO, else 0.1).
     public init(lossType: LossType = .sigmoid, beta: Double? = nil, labelSmoothing: Double = 0,
                 simpoGamma: Double = 1, cpoAlpha: Double = 1) {
         self.lossType = lossType
@@ -35,6 +37,10 @@ public struct CPOLoss: Sendable {
         self.cpoAlpha = cpoAlpha
     }
 
+    /// The loss of P pairs.
+    /// - Parameters:
+    ///   - chosen: the policy's chosen completions (with gradients).
+    ///   - rejected: the policy's rejected completions.
     /// - Returns: metrics as ``DPOLoss`` plus `nll_loss`.
     /// - Throws: ``PreferenceLossError`` for bad hyperparameters, unequal pair counts or an empty completion.
     public func callAsFunction<Scalar: TensorScalar>(

@@ -33,6 +33,7 @@ public struct DPOLoss: Sendable {
     /// `bco_pair`'s running reward statistics (updated by every call that uses `bco_pair`).
     public var running = RunningMoments()
 
+    /// A DPO loss with ms-swift's defaults unless given.
     public init(lossTypes: [DPOLossType] = [.sigmoid], lossWeights: [Double]? = nil, beta: Double = 0.1,
                 labelSmoothing: Double = 0, rpoAlpha: Double? = nil, discopopTau: Double = 0.05) {
         self.lossTypes = lossTypes
@@ -72,9 +73,10 @@ public struct DPOLoss: Sendable {
 
     /// The loss of P preference pairs.
     /// - Parameters:
-    ///   - policyChosen, policyRejected: the policy's log-probabilities of the P chosen / rejected completions
-    ///     (with gradients).
-    ///   - referenceChosen, referenceRejected: the reference model's (treated as constants).
+    ///   - policyChosen: the policy's log-probabilities of the P chosen completions (with gradients).
+    ///   - policyRejected: the policy's log-probabilities of the P rejected completions (with gradients).
+    ///   - referenceChosen: the reference model's for the chosen completions (treated as constants).
+    ///   - referenceRejected: the reference model's for the rejected completions (treated as constants).
     /// - Returns: the mean loss, per-pair `losses` `[P]` (including the RPO term), rewards and metrics
     ///   `rewards/chosen`, `rewards/rejected`, `rewards/accuracies`, `rewards/margins`, `logps/chosen`,
     ///   `logps/rejected`, and `nll_loss` when `rpoAlpha` is set or `sft` is used.

@@ -12,6 +12,7 @@ public struct KTOLoss: Sendable {
         case kto
         case apoZeroUnpaired = "apo_zero_unpaired"
     }
+    /// `kto` (default) or `apo_zero_unpaired`.
     public var lossType: LossType
     /// β (default 0.1).
     public var beta: Double
@@ -20,6 +21,7 @@ public struct KTOLoss: Sendable {
     /// λ_U, weight of undesirable examples (default 1).
     public var undesirableWeight: Double
 
+    /// A KTO loss with ms-swift's defaults unless given.
     public init(lossType: LossType = .kto, beta: Double = 0.1, desirableWeight: Double = 1,
                 undesirableWeight: Double = 1) {
         self.lossType = lossType
@@ -36,8 +38,9 @@ public struct KTOLoss: Sendable {
     ///   - policy: `[N]` summed policy log-probabilities of the completions (with gradients).
     ///   - reference: `[N]` the reference model's (constants).
     ///   - desirable: N labels, `true` = desirable (chosen).
-    ///   - policyKL, referenceKL: `[M]` log-probabilities of the mismatched KL completions (needed for `kto`;
-    ///     treated as constants, as TRL computes them without gradients).
+    ///   - policyKL: `[M]` policy log-probabilities of the mismatched KL completions (needed for `kto`;
+    ///     treated as a constant, as TRL computes it without gradients).
+    ///   - referenceKL: `[M]` the reference model's for the KL completions.
     /// - Returns: `losses` ordered desirable first, then undesirable (TRL's `torch.cat`); metrics `kl`,
     ///   `rewards/chosen`, `rewards/rejected`, `logps/chosen`, `logps/rejected` (means over the examples of each
     ///   kind, present only when there is one), and `rewards/margins` when both kinds are present.

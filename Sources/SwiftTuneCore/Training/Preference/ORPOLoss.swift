@@ -11,8 +11,13 @@ public struct ORPOLoss: Sendable {
     /// β, the weight of the odds-ratio term (default 0.1).
     public var beta: Double
 
+    /// An ORPO loss with β (default 0.1).
     public init(beta: Double = 0.1) { self.beta = beta }
 
+    /// The loss of P pairs.
+    /// - Parameters:
+    ///   - chosen: the policy's chosen completions (with gradients).
+    ///   - rejected: the policy's rejected completions.
     /// - Returns: metrics as ``DPOLoss`` plus `nll_loss`, `log_odds_ratio` (mean logσ(log_odds)) and
     ///   `log_odds_chosen` (mean log_odds).
     /// - Throws: ``PreferenceLossError`` for a bad β, unequal pair counts or an empty completion.

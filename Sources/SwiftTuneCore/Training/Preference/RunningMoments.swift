@@ -5,11 +5,16 @@
 ///     mean += δ · n / N
 ///     var   = (var · count + δ² · count · n / N + var_x · n) / N;  std = √(var · N / (N − 1))
 public struct RunningMoments: Codable, Equatable, Sendable {
+    /// The running mean (δ of `bco_pair`).
     public var mean: Double = 0
+    /// The running (sample) standard deviation.
     public var standardDeviation: Double = 1
+    /// The running population variance.
     public var variance: Double = 1
+    /// The number of values merged so far (starts at 10⁻²⁴, as TRL's).
     public var count: Double = 1e-24
 
+    /// The initial state.
     public init() {}
 
     /// Merges the values `xs` (one value for `bco_pair`: the batch-mean reward).

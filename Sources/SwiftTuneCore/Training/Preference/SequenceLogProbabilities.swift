@@ -46,7 +46,11 @@ public struct SequenceLogProbabilities<Scalar: TensorScalar> {
     }
 
     /// From per-token log-probabilities `[B · T]` (0 where not scored) and their targets (−100 = not scored).
-    /// - Parameter weights: optional constant per-token weights `[B · T]` applied to `sums` only.
+    /// - Parameters:
+    ///   - tokenLogProbabilities: `[B · T]`, 0 where not scored.
+    ///   - targets: `B · T` targets aligned with the log-probs.
+    ///   - batchSize: B.
+    ///   - weights: optional constant per-token weights `[B · T]` applied to `sums` only.
     /// - Throws: ``PreferenceLossError/shapeMismatch(field:expected:got:)`` naming `targets` or
     ///   `tokenLogProbabilities`.
     public init(tokenLogProbabilities: Tensor<Scalar>, targets: [Int], batchSize: Int,
