@@ -1,0 +1,120 @@
+/// Log-probability of each row's target under the logits `hidden · weightᵀ`, computed a chunk of rows at a time
+/// so the `[N, V]` logits are never stored whole (the per-token log-probs DPO, KTO, ORPO and SimPO score):
+///
+///     logp_i = log softmax(h_i · Wᵀ)[t_i] = h_i · W[t_i] − logsumexp(h_i · Wᵀ)      (0 where t_i = −100)
+///
+/// Backward recomputes each chunk's logits (one extra `[rows, V]` gemm per chunk instead of keeping them):
+/// with upstream gradient g_i, ∂logits_i = g_i · (onehot(t_i) − softmax(logits_i)), then
+/// ∂h = ∂logits · W and, when `weight` requires a gradient (full fine-tuning, a tied embedding),
+/// ∂W = Σ_chunks ∂logitsᵀ · h. The peak is one chunk's logits (`chunkRows` · V floats).
+///
+/// - Parameters:
+///   - hidden: `[N, C]` final hidden states (after the last norm).
+///   - weight: `[V, C]` output (LM head) weight.
+///   - targets: N token ids in `0..<V`, or ``ignoreIndex`` for rows that are not scored.
+///   - chunkRows: rows per chunk; default about 8M logits per chunk. The result does not depend on it.
+/// - Returns: `[N]` log-probabilities, 0 at ignored rows.
+/// - Precondition: shapes agree and every scored target is in the vocabulary (the model entry points
+///   ``CausalLanguageModel/tokenLogProbabilities(_:labels:shape:layout:)`` check and throw instead).
+public func tokenLogProbabilities<Scalar: TensorScalar>(hidden: Tensor<Scalar>, weight: Tensor<Scalar>,
+                                                         targets: [Int], chunkRows: Int? = nil) -> Tensor<Scalar> {
+    precondition(hidden.rank == 2 && weight.rank == 2 && hidden.shape[1] == weight.shape[1],
+                 "tokenLogProbabilities: hidden \(hidden.shape) and weight \(weight.shape) must be [N, C] and [V, C]")
+    let w = weight.detached
+    return chunkedTokenLogProbabilities(hidden: hidden, vocabularySize: weight.shape[0], targets: targets,
+                                        chunkRows: chunkRows, weight: weight,
+                                        logits: { matmul($0, w, transposeB: true) }, inputGradient: { matmul($0, w) })
+}
+
+/// ``tokenLogProbabilities(hidden:weight:targets:chunkRows:)`` with the output layer given as closures, for an
+/// output weight that is not a float tensor (a ``BFloat16Matrix``): `logits(h)` is `[n, C]` → `[n, V]`,
+/// `inputGradient(g)` is `g · W`, `[n, V]` → `[n, C]`. `weight`, when given, is the float weight that receives
+/// ∂W if it requires a gradient.
+func chunkedTokenLogProbabilities<Scalar: TensorScalar>(
+    hidden: Tensor<Scalar>, vocabularySize vocabulary: Int, targets: [Int], chunkRows: Int?, weight: Tensor<Scalar>?,
+    logits chunkLogits: @escaping (Tensor<Scalar>) -> Tensor<Scalar>,
+    inputGradient: @escaping (Tensor<Scalar>) -> Tensor<Scalar>
+) -> Tensor<Scalar> {
+    let rows = hidden.shape[0]
+    precondition(targets.count == rows, "tokenLogProbabilities: \(targets.count) targets for hidden \(hidden.shape)")
+    for t in targets where t != ignoreIndex {
+        precondition(t >= 0 && t < vocabulary, "tokenLogProbabilities target \(t) outside 0..<\(vocabulary)")
+    }
+    let target = max(1, chunkRows ?? (1 << 23) / max(1, vocabulary))
+    let chunks = max(1, (rows + target - 1) / target)
+    let step = max(1, (rows + chunks - 1) / chunks)
+    let ranges = stride(from: 0, to: rows, by: step).map { $0..<min(rows, $0 + step) }
+    let h = hidden.detached
+    // Forward: per chunk, −(cross-entropy of each row) is its log-probability.
+    var values = [Scalar](repeating: 0, count: rows)
+    for range in ranges {
+        var logits = withoutGradients { chunkLogits(h.slice(axis: 0, range)) }
+        let n = range.count
+        let chunkTargets = targets[range].map(Int64.init)
+        var (lse, perRow) = ([Scalar](repeating: 0, count: n), [Scalar](repeating: 0, count: n))
+        logits.withUnsafeMutableScalars { l in
+            Kernels.crossEntropyForward(loss: &perRow, lse: &lse, logits: l.baseAddress!, targets: chunkTargets,
+                                        weights: nil, rows: n, vocabulary: vocabulary, ignoreIndex: ignoreIndex)
+        }
+        for i in 0..<n { values[range.lowerBound + i] = -perRow[i] }
+    }
+    let out = Tensor(shape: [rows], scalars: values)
+    let trainableWeight = weight.map { $0.requiresGradient } ?? false
+    let inputs = trainableWeight ? [hidden, weight!] : [hidden]
+    return Tensor.record("tokenLogProbabilities", out, inputs: inputs) { g, needs in
+        let upstream = g.scalars
+        var dHidden: [Tensor<Scalar>] = []
+        var dWeight: Tensor<Scalar>?
+        for range in ranges {
+            let hc = h.slice(axis: 0, range)
+            var logits = withoutGradients { chunkLogits(hc) }
+            let n = range.count
+            let chunkTargets = targets[range].map(Int64.init)
+            var (lse, perRow) = ([Scalar](repeating: 0, count: n), [Scalar](repeating: 0, count: n))
+            // ∂logp/∂logits = onehot − softmax = −(softmax − onehot): the cross-entropy backward with dloss = −g.
+            let dloss = upstream[range].map { -$0 }
+            logits.withUnsafeMutableScalars { l in
+                let p = l.baseAddress!
+                Kernels.crossEntropyForward(loss: &perRow, lse: &lse, logits: p, targets: chunkTargets, weights: nil,
+                                            rows: n, vocabulary: vocabulary, ignoreIndex: ignoreIndex)
+                Kernels.crossEntropyBackward(dlogits: p, logits: p, lse: lse, targets: chunkTargets, weights: nil,
+                                             dloss: dloss, rows: n, vocabulary: vocabulary, ignoreIndex: ignoreIndex)
+            }
+            if needs[0] { dHidden.append(withoutGradients { inputGradient(logits) }) }
+            if trainableWeight && needs[1] {
+                let part = withoutGradients { matmul(logits, hc, transposeA: true) }
+                dWeight = dWeight.map { $0.adding(part) } ?? part
+            }
+        }
+        var grads: [Tensor<Scalar>?] = [needs[0] ? Tensor.concatenate(dHidden, axis: 0) : nil]
+        if trainableWeight { grads.append(dWeight) }
+        return grads
+    }
+}
+
+/// Per-sequence sum of token log-probabilities, `[B, T]` → `[B]`: Σ_t logp[b, t] · weight[b, t].
+///
+/// - Parameters:
+///   - tokenLogProbabilities: `[B · T]` or `[B, T]`, 0 at positions that are not scored.
+///   - batchSize: B.
+///   - weights: optional constant per-token weights `[B · T]` (LD-DPO's α beyond the shared length); 1 otherwise.
+/// - Returns: `[B]`. ∂/∂logp[b, t] = weight[b, t].
+public func sequenceSums<Scalar: TensorScalar>(_ tokenLogProbabilities: Tensor<Scalar>, batchSize: Int,
+                                               weights: [Double]? = nil) -> Tensor<Scalar> {
+    precondition(batchSize > 0 ? tokenLogProbabilities.count % batchSize == 0 : tokenLogProbabilities.count == 0,
+                 "sequenceSums: \(tokenLogProbabilities.shape) is not \(batchSize) rows")
+    if batchSize == 0 { return Tensor.zeros([0]) }
+    let length = tokenLogProbabilities.count / batchSize
+    var x = tokenLogProbabilities.reshaped([batchSize, length])
+    if let weights {
+        precondition(weights.count == batchSize * length, "sequenceSums: \(weights.count) weights")
+        x = x * Tensor(shape: [batchSize, length], scalars: weights.map { Scalar($0) })
+    }
+    return x.sum(axis: 1)
+}
+
+/// The number of scored targets (not −100) in each of `batchSize` equal rows of `targets`.
+func scoredTokenCounts(_ targets: [Int], batchSize: Int) -> [Int] {
+    let length = batchSize > 0 ? targets.count / batchSize : 0
+    return (0..<batchSize).map { b in targets[b * length..<(b + 1) * length].lazy.filter { $0 != ignoreIndex }.count }
+}
