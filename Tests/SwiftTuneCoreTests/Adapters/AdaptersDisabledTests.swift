@@ -37,11 +37,12 @@ struct AdaptersDisabledTests {
         let adaptedLogits = try adapted(batch.ids, shape: batch.shape).scalars
         #expect(throws: Failure.self) { try adapted.withAdaptersDisabled { throw Failure() } }
         #expect(try adapted(batch.ids, shape: batch.shape).scalars == adaptedLogits)
-        try adapted.withAdaptersDisabled {
-            try adapted.withAdaptersDisabled { #expect(try adapted(batch.ids, shape: batch.shape).scalars == baseLogits) }
-            // still off after the inner call returns
-            #expect(try adapted(batch.ids, shape: batch.shape).scalars == baseLogits)
+        let (inner, afterInner) = try adapted.withAdaptersDisabled {
+            let inner = try adapted.withAdaptersDisabled { try adapted(batch.ids, shape: batch.shape).scalars }
+            return (inner, try adapted(batch.ids, shape: batch.shape).scalars)   // still off after the inner call
         }
+        #expect(inner == baseLogits)
+        #expect(afterInner == baseLogits)
         #expect(try adapted(batch.ids, shape: batch.shape).scalars == adaptedLogits)
     }
 
@@ -52,8 +53,9 @@ struct AdaptersDisabledTests {
         try adapted.mergeLoRA()
         let inside = try adapted.withAdaptersDisabled { try adapted(batch.ids, shape: batch.shape).scalars }
         #expect(zip(inside, baseLogits).allSatisfy { abs($0 - $1) < 1e-4 })
-        #expect(adapted.loraAdapters.allSatisfy(\.isMerged))
-        #expect(zip(try adapted(batch.ids, shape: batch.shape).scalars, adaptedLogits).allSatisfy { abs($0 - $1) < 1e-4 })
+        #expect(adapted.loraAdapters.allSatisfy { $0.isMerged })
+        let after = try adapted(batch.ids, shape: batch.shape).scalars
+        #expect(zip(after, adaptedLogits).allSatisfy { abs($0 - $1) < 1e-4 })
     }
 
     @Test func theDenseLogProbabilitiesPickTheLabelsFromTheLogSoftmax() throws {

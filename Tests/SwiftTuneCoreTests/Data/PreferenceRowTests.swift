@@ -146,7 +146,7 @@ struct PreferenceDatasetTests {
         defer { try? FileManager.default.removeItem(at: url) }
         let d = try PreferenceDataset(contentsOf: url, kind: .unpaired)
         #expect(d.rows.map(\.line) == [1, 2, 2])
-        #expect(d.rows.map { if case let .unpaired(_, desirable, _) = $0.row { return desirable } else { return nil } } == [false, true, false])
+        #expect(d.rows.map { r -> Bool? in if case let .unpaired(_, desirable, _) = r.row { return desirable } else { return nil } } == [false, true, false])
     }
 
     @Test func tooLongLinesAndEmptyFiles() throws {
