@@ -3,7 +3,9 @@
 /// For a conversation, the reply is everything after the last `user` or `tool` message (ms-swift's
 /// `get_last_user_round`). The prompt is the conversation before it rendered with the generation prompt
 /// (`add_generation_prompt=True`); the completion is what the template renders after that for the reply, so the
-/// prompt followed by the completion are the tokens of the whole conversation. Labels come from
+/// prompt followed by the completion are the tokens of the whole conversation. As TRL's `DPOTrainer` tokenizes,
+/// the completion starts where the prompt's tokens and the whole conversation's diverge (the prompt's end unless
+/// the template renders the prompt alone differently); the prompt keeps the common part. Labels come from
 /// ``SampleEncoder``'s assistant labelling: the chosen completion's labels are exactly what `swifttune sft` labels
 /// for that reply (its content and end-of-turn text).
 ///
@@ -48,12 +50,13 @@ public struct PreferenceEncoder {
         case let .tokenizedPair(p, c, r):
             (prompt, chosen, rejected) = (p, (c, c), (r, r))
         case let .pair(chosenMessages, rejectedMessages, tools):
-            let a = try split(chosenMessages, tools: tools)
-            let b = try split(rejectedMessages, tools: tools)
+            let a = try render(chosenMessages, tools: tools)
+            let b = try render(rejectedMessages, tools: tools)
             guard a.prompt == b.prompt else {
                 throw DatasetRowProblem("the rejected conversation's prompt (everything before its reply) differs from the chosen one's")
             }
-            (prompt, chosen, rejected) = (a.prompt, (a.ids, a.labels), (b.ids, b.labels))
+            let n = try PreferenceEncoder.promptLength(a.prompt, [a.whole.ids, b.whole.ids])
+            (prompt, chosen, rejected) = (Array(a.prompt[..<n]), a.whole.completion(from: n), b.whole.completion(from: n))
         case .unpaired, .tokenizedUnpaired:
             throw DatasetRowProblem("a KTO row ('label') where a preference pair is needed")
         }
@@ -80,8 +83,9 @@ public struct PreferenceEncoder {
         case let .tokenizedUnpaired(p, c, label):
             (prompt, completion, desirable) = (p, (c, c), label)
         case let .unpaired(messages, label, tools):
-            let s = try split(messages, tools: tools)
-            (prompt, completion, desirable) = (s.prompt, (s.ids, s.labels), label)
+            let r = try render(messages, tools: tools)
+            let n = try PreferenceEncoder.promptLength(r.prompt, [r.whole.ids])
+            (prompt, completion, desirable) = (Array(r.prompt[..<n]), r.whole.completion(from: n), label)
         case .pair, .tokenizedPair:
             throw DatasetRowProblem("a preference pair where a KTO row ('label') is needed")
         }
@@ -110,18 +114,33 @@ public struct PreferenceEncoder {
         }
     }
 
-    /// A conversation as prompt ids and the reply's ids and labels (see the type's description).
-    func split(_ messages: [DatasetMessage], tools: [JinjaValue]?) throws -> (prompt: [Int], ids: [Int], labels: [Int]) {
+    /// A conversation's prompt ids (the messages before the reply with the generation prompt) and the whole
+    /// conversation's ids with SFT's labels.
+    func render(_ messages: [DatasetMessage], tools: [JinjaValue]?) throws -> (prompt: [Int], whole: Sample) {
         let start = try PreferenceRow.replyStart(messages, field: "messages")
         let whole = try encoder.labelledConversation(messages, tools: tools).sample
         let prompt = try encoder.labelledConversation(Array(messages[..<start]), tools: tools,
                                                       addGenerationPrompt: true).sample.ids
-        guard !prompt.isEmpty else {
-            throw DatasetRowProblem("the prompt renders to no token (the first completion token needs one before it)")
-        }
-        guard whole.ids.count > prompt.count, whole.ids.starts(with: prompt) else {
-            throw DatasetRowProblem("the chat template does not render the conversation as its prompt (with the generation prompt) followed by the reply, so the completion tokens cannot be told apart")
-        }
-        return (prompt, Array(whole.ids[prompt.count...]), Array(whole.labels[prompt.count...]))
+        return (prompt, whole)
     }
+
+    /// Where the completions start: the length of the common prefix of the prompt and each whole conversation (TRL's
+    /// `common_prefix_length`; the prompt's length unless the template renders the prompt alone differently or a
+    /// token merges across the boundary).
+    /// - Throws: ``DatasetRowProblem`` when that leaves no prompt token, or no completion token in a conversation.
+    static func promptLength(_ prompt: [Int], _ wholes: [[Int]]) throws -> Int {
+        let n = wholes.map { whole in zip(prompt, whole).prefix { $0 == $1 }.count }.min() ?? prompt.count
+        guard n > 0 else {
+            throw DatasetRowProblem("the prompt and the conversation share no first token (the first completion token needs a prompt token before it)")
+        }
+        guard wholes.allSatisfy({ $0.count > n }) else {
+            throw DatasetRowProblem("the conversation renders no token after its prompt (an empty reply)")
+        }
+        return n
+    }
+}
+
+extension Sample {
+    /// Ids and labels from position `start` on.
+    func completion(from start: Int) -> (ids: [Int], labels: [Int]) { (Array(ids[start...]), Array(labels[start...])) }
 }

@@ -73,6 +73,14 @@ struct PreferenceEncoderTests {
         }
     }
 
+    /// TRL's rule when the prompt alone renders differently: the completion starts where the ids diverge.
+    @Test func completionsStartWhereThePromptAndTheConversationDiverge() throws {
+        #expect(try PreferenceEncoder.promptLength([1, 2, 3], [[1, 2, 3, 4], [1, 2, 3, 5, 6]]) == 3)
+        #expect(try PreferenceEncoder.promptLength([1, 2, 3], [[1, 2, 4, 5], [1, 2, 3, 5]]) == 2)
+        #expect(throws: DatasetRowProblem.self) { try PreferenceEncoder.promptLength([1, 2], [[3, 4]]) }
+        #expect(throws: DatasetRowProblem.self) { try PreferenceEncoder.promptLength([1, 2], [[1, 2]]) }
+    }
+
     // Pre-tokenized: prompt of 4, chosen of 3, rejected of 5 tokens.
     let tokenized = PreferenceRow.tokenizedPair(promptIDs: [1, 2, 3, 4], chosenIDs: [5, 6, 7], rejectedIDs: [8, 9, 10, 11, 12])
 
