@@ -49,6 +49,11 @@ public final class LoRALinear<Scalar: TensorScalar>: LinearLayer {
     /// Whether s·B·A (DoRA: the rescaled weight) has been written into the base weight; then the forward pass is
     /// the base alone.
     public internal(set) var isMerged = false
+    /// How many ``CausalLanguageModel/withAdaptersDisabled(_:)`` scopes are open around this adapter; while any
+    /// is, the forward pass is the base alone (PEFT's `disable_adapter()`).
+    var disabledDepth = 0
+    /// Whether the adapter is switched off (inside ``CausalLanguageModel/withAdaptersDisabled(_:)``).
+    public var isDisabled: Bool { disabledDepth > 0 }
     /// DoRA: the row norms n used by ``merge()``, needed to undo it.
     var mergedWeightNorm: Tensor<Scalar>?
 
@@ -116,10 +121,11 @@ public final class LoRALinear<Scalar: TensorScalar>: LinearLayer {
     /// The base's weight `[out, in]` (merged, when ``isMerged``).
     public func denseWeight() -> Tensor<Scalar> { base.denseWeight() }
 
-    /// `[..., in]` → `[..., out]`: the base plus the adapter's update (see the type's description).
+    /// `[..., in]` → `[..., out]`: the base plus the adapter's update (see the type's description); the base alone
+    /// when merged or ``isDisabled``.
     public func callAsFunction(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(x.shape.last == inputFeatures, "\(path): input \(x.shape) for an adapter of \(inputFeatures) → \(outputFeatures)")
-        if isMerged { return base(x) }
+        if isMerged || isDisabled { return base(x) }
         return output(x, a: loraA.value, b: loraB.value, magnitude: magnitude?.value,
                       norm: magnitude == nil ? nil : weightNorm())
     }

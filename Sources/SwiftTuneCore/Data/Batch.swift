@@ -46,20 +46,25 @@ public struct Batch: Sendable {
 /// no sample is split. Within a row, samples keep the order in which they were placed. Deterministic.
 public enum Packing {
     public static func bestFitDecreasing(_ samples: [Sample], capacity: Int) -> [[Sample]] {
+        bestFitDecreasing(lengths: samples.map(\.ids.count), capacity: capacity).map { $0.map { samples[$0] } }
+    }
+
+    /// ``bestFitDecreasing(_:capacity:)`` over lengths: the indices of the items each row holds, in placing order.
+    public static func bestFitDecreasing(lengths: [Int], capacity: Int) -> [[Int]] {
         precondition(capacity > 0, "packing capacity \(capacity)")
-        let order = samples.indices.sorted { samples[$0].ids.count > samples[$1].ids.count || (samples[$0].ids.count == samples[$1].ids.count && $0 < $1) }
-        var rows: [[Sample]] = []
+        let order = lengths.indices.sorted { lengths[$0] > lengths[$1] || (lengths[$0] == lengths[$1] && $0 < $1) }
+        var rows: [[Int]] = []
         var free: [Int] = []
         for i in order {
-            let n = samples[i].ids.count
+            let n = lengths[i]
             precondition(n <= capacity, "sample of \(n) tokens exceeds packing capacity \(capacity)")
             var best = -1
             for r in free.indices where free[r] >= n && (best < 0 || free[r] < free[best]) { best = r }
             if best < 0 {
-                rows.append([samples[i]])
+                rows.append([i])
                 free.append(capacity - n)
             } else {
-                rows[best].append(samples[i])
+                rows[best].append(i)
                 free[best] -= n
             }
         }

@@ -92,19 +92,7 @@ public struct SampleEncoder {
             if let eos = tokenizer.eosTokenID, ids.last != eos { ids.append(eos) }
             sample = Sample(ids: ids, labels: ids)
         default:
-            let messages = row.conversation ?? []
-            let chat = chatMessages(messages)
-            let offset = chat.count - messages.count
-            var context = self.context
-            if let tools = row.tools { context.tools = tools }
-            let tokenized = try tokenizer.encodeChat(chat, template: template, context: context)
-            fromPrefixes = tokenized.labelsFromPrefixes
-            let labels: [Int] = zip(tokenized.ids, tokenized.messageIndices).map { id, owner in
-                if scope == .allTokens { return id }
-                guard let owner, owner >= offset, messages[owner - offset].loss != false else { return ignoreIndex }
-                return id
-            }
-            sample = Sample(ids: tokenized.ids, labels: labels)
+            (sample, fromPrefixes) = try labelledConversation(row.conversation ?? [], tools: row.tools)
         }
         if sample.ids.count > maxLength {
             switch truncation {
@@ -114,6 +102,31 @@ public struct SampleEncoder {
             }
         }
         return Encoded(sample: sample.scoredTokenCount > 0 ? sample : nil, labelsFromPrefixes: fromPrefixes)
+    }
+}
+
+extension SampleEncoder {
+    /// A conversation rendered with the template and labelled as ``scope`` says, before any truncation: the ids of
+    /// the whole conversation and, with `.assistantTokens`, the id on each token of an assistant turn whose message
+    /// does not say `"loss": false` (−100 elsewhere). Also returns whether the labels came from encoding prefixes.
+    ///
+    /// `addGenerationPrompt` renders the generation prompt after the last message (for a prompt without its reply).
+    ///
+    /// - Throws: ``JinjaError`` or ``TokenizerError`` from rendering.
+    func labelledConversation(_ messages: [DatasetMessage], tools: [JinjaValue]?,
+                              addGenerationPrompt: Bool = false) throws -> (sample: Sample, labelsFromPrefixes: Bool) {
+        let chat = chatMessages(messages)
+        let offset = chat.count - messages.count
+        var context = self.context
+        if let tools { context.tools = tools }
+        let tokenized = try tokenizer.encodeChat(chat, addGenerationPrompt: addGenerationPrompt, template: template,
+                                                 context: context)
+        let labels: [Int] = zip(tokenized.ids, tokenized.messageIndices).map { id, owner in
+            if scope == .allTokens { return id }
+            guard let owner, owner >= offset, messages[owner - offset].loss != false else { return ignoreIndex }
+            return id
+        }
+        return (Sample(ids: tokenized.ids, labels: labels), tokenized.labelsFromPrefixes)
     }
 }
 

@@ -1,0 +1,89 @@
+/// A micro-batch of preference data as ONE ``Batch`` of 2P sequences, so that both halves go through a single
+/// forward pass, plus the map from pairs to sequences.
+///
+/// - Pairs (``padded(_:padID:)``, ``packed(_:capacity:padID:)``): sequence i < P is pair i's `P + C⁺` (chosen),
+///   sequence P + i is its `P + C⁻` (rejected) — TRL's `concatenated_forward` order.
+/// - KTO (``kto(_:maxLength:padID:)``): sequence i < P is example i's own completion, sequence P + i its prompt
+///   with the completion of example i − 1 (example 0 with the last one's): the mismatched pairs of the KL estimate,
+///   as ms-swift's `KTOPreprocessor` shifts completions by one (there over the shuffled total batch).
+///
+/// Labels are the completion tokens (the id where scored, −100 elsewhere: prompt, padding, unscored markup);
+/// they align with ids and the model shifts, so a sequence's log-probability is the sum over its positions t with
+/// `labels[t] ≠ −100` of log p(labels[t] | ids[..<t]).
+public struct PreferenceBatch: Sendable {
+    /// Where one sequence lies in ``batch``: row `row`, positions `start ..< start + length`.
+    public struct Location: Sendable, Equatable {
+        public var row: Int
+        public var start: Int
+        public var length: Int
+    }
+
+    /// `[R, T]` ids, labels and layout of the 2P sequences (R = 2P padded, fewer when packed).
+    public var batch: Batch
+    /// P: the number of pairs or KTO examples.
+    public var count: Int
+    /// The 2P sequences' locations, in the order of the type's description.
+    public var locations: [Location]
+    /// KTO: `label` of each example (sequence i); `nil` for pairs.
+    public var desirable: [Bool]?
+
+    /// Location of pair i's chosen sequence (KTO: example i's completion).
+    public func chosen(_ i: Int) -> Location { locations[i] }
+
+    /// Location of pair i's rejected sequence (KTO: example i's mismatched KL sequence).
+    public func rejected(_ i: Int) -> Location { locations[count + i] }
+
+    /// Flat indices into the `[R·T]` labels of sequence k's scored positions (labels ≠ −100), in order.
+    public func scoredPositions(ofSequence k: Int) -> [Int] {
+        let l = locations[k]
+        let T = batch.shape[1]
+        return (l.start..<(l.start + l.length)).map { l.row * T + $0 }.filter { batch.labels[$0] != ignoreIndex }
+    }
+
+    /// Pairs padded to the longest sequence, one sequence per row: `[2P, T]`.
+    /// - Throws: ``PreferenceBatchError/empty``.
+    public static func padded(_ pairs: [PreferencePair], padID: Int = 0) throws -> PreferenceBatch {
+        guard !pairs.isEmpty else { throw PreferenceBatchError.empty }
+        return padded(pairs.map(\.chosen) + pairs.map(\.rejected), count: pairs.count, padID: padID, desirable: nil)
+    }
+
+    /// Pairs packed into rows of at most `capacity` tokens (best-fit decreasing, ``Packing``; a sequence longer than
+    /// `capacity` widens the rows to its length). Each sequence is its own attention segment, so its log-probs
+    /// equal those of ``padded(_:padID:)``.
+    /// - Throws: ``PreferenceBatchError/empty``.
+    public static func packed(_ pairs: [PreferencePair], capacity: Int, padID: Int = 0) throws -> PreferenceBatch {
+        guard !pairs.isEmpty else { throw PreferenceBatchError.empty }
+        let samples = pairs.map(\.chosen) + pairs.map(\.rejected)
+        let width = max(capacity, samples.map(\.ids.count).max() ?? 1)
+        let rows = Packing.bestFitDecreasing(lengths: samples.map(\.ids.count), capacity: width)
+        var locations = [Location](repeating: Location(row: 0, start: 0, length: 0), count: samples.count)
+        for (r, members) in rows.enumerated() {
+            var start = 0
+            for k in members {
+                locations[k] = Location(row: r, start: start, length: samples[k].ids.count)
+                start += samples[k].ids.count
+            }
+        }
+        let batch = Batch.packed(rows.map { $0.map { samples[$0] } }, padID: padID)
+        return PreferenceBatch(batch: batch, count: pairs.count, locations: locations, desirable: nil)
+    }
+
+    /// KTO examples and their mismatched KL sequences, padded: `[2P, T]`. The KL completion is cut on the right
+    /// so the sequence fits `maxLength` when one is given.
+    /// - Throws: ``PreferenceBatchError/empty``, ``PreferenceBatchError/ktoBatchOfOne``.
+    public static func kto(_ examples: [KTOExample], maxLength: Int? = nil, padID: Int = 0) throws -> PreferenceBatch {
+        guard !examples.isEmpty else { throw PreferenceBatchError.empty }
+        guard examples.count > 1 else { throw PreferenceBatchError.ktoBatchOfOne }
+        let n = examples.count
+        let mismatched = examples.indices.map { i in
+            examples[i].sample(withCompletionOf: examples[(i + n - 1) % n], maxLength: maxLength)
+        }
+        return padded(examples.map(\.sample) + mismatched, count: n, padID: padID, desirable: examples.map(\.desirable))
+    }
+
+    private static func padded(_ samples: [Sample], count: Int, padID: Int, desirable: [Bool]?) -> PreferenceBatch {
+        let locations = samples.indices.map { Location(row: $0, start: 0, length: samples[$0].ids.count) }
+        return PreferenceBatch(batch: Batch.padded(samples, padID: padID), count: count, locations: locations,
+                               desirable: desirable)
+    }
+}
