@@ -33,11 +33,14 @@ public struct PreferenceBatch: Sendable {
     /// Location of pair i's rejected sequence (KTO: example i's mismatched KL sequence).
     public func rejected(_ i: Int) -> Location { locations[count + i] }
 
-    /// Flat indices into the `[R·T]` labels of sequence k's scored positions (labels ≠ −100), in order.
+    /// Flat indices into the `[R·T]` output of ``CausalLanguageModel/tokenLogProbabilities(_:labels:shape:layout:)``
+    /// that hold sequence k's scored tokens, in order: position q predicts the label at q + 1, so these are the
+    /// positions before each label ≠ −100 of the sequence.
     public func scoredPositions(ofSequence k: Int) -> [Int] {
         let l = locations[k]
         let T = batch.shape[1]
-        return (l.start..<(l.start + l.length)).map { l.row * T + $0 }.filter { batch.labels[$0] != ignoreIndex }
+        return (l.start..<max(l.start, l.start + l.length - 1)).map { l.row * T + $0 }
+            .filter { batch.labels[$0 + 1] != ignoreIndex }
     }
 
     /// Pairs padded to the longest sequence, one sequence per row: `[2P, T]`.

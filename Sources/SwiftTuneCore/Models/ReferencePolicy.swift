@@ -21,9 +21,9 @@ public enum ReferencePolicy<Scalar: TensorScalar> {
         }
     }
 
-    /// Per-token log-probabilities of `labels` under the reference, `[B, T]`, without gradients: entry `[b, t]`
-    /// is log π_ref(labels[b, t] | ids[b, ..<t]) where `labels[b, t] ≠ −100` (and t ≥ 1, not a packed segment's first
-    /// position), 0 elsewhere (see ``CausalLanguageModel/tokenLogProbabilities(_:labels:shape:layout:)``).
+    /// Per-token log-probabilities of `labels` under the reference, `[B · T]`, without gradients, aligned as
+    /// ``CausalLanguageModel/tokenLogProbabilities(_:labels:shape:layout:)`` aligns them: entry `b·T + t` is
+    /// log π_ref(labels[b, t + 1] | ids[b, ≤ t]) where that label is scored, 0 elsewhere.
     ///
     /// - Parameters:
     ///   - ids: `B·T` token ids, row-major.

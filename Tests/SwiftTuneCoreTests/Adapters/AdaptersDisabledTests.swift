@@ -58,27 +58,6 @@ struct AdaptersDisabledTests {
         #expect(zip(after, adaptedLogits).allSatisfy { abs($0 - $1) < 1e-4 })
     }
 
-    @Test func theDenseLogProbabilitiesPickTheLabelsFromTheLogSoftmax() throws {
-        let (_, base, batch) = try models()
-        let (B, T, V) = (batch.shape[0], batch.shape[1], base.configuration.vocabularySize)
-        let logits = try base(batch.ids, shape: batch.shape).scalars.map(Double.init)
-        let out = try base.tokenLogProbabilities(batch.ids, labels: batch.labels, shape: batch.shape).scalars
-        #expect(out.count == B * T)
-        for b in 0..<B {
-            for t in 0..<T {
-                let k = b * T + t
-                guard t > 0, batch.labels[k] != ignoreIndex else { #expect(out[k] == 0); continue }
-                let row = logits[((k - 1) * V)..<(k * V)]
-                let top = row.max()!
-                let expected = row[(k - 1) * V + batch.labels[k]] - top - Foundation.log(row.map { Foundation.exp($0 - top) }.reduce(0, +))
-                #expect(abs(Double(out[k]) - expected) < 1e-4, "[\(b), \(t)]")
-            }
-        }
-        #expect(throws: ModelInputError.self) {
-            try base.tokenLogProbabilities(batch.ids, labels: batch.labels.map { _ in V }, shape: batch.shape)
-        }
-    }
-
     @Test func referencePoliciesComputeWithoutGradients() throws {
         let (adapted, base, batch) = try models()
         let expectedBase = try base.tokenLogProbabilities(batch.ids, labels: batch.labels, shape: batch.shape).scalars

@@ -20,7 +20,7 @@ struct PreferenceBatchTests {
         #expect(b.batch.labels == [m, m, 3, m, m,  m, 8, 9, m, m,  m, m, 4, 5, 6,  m, m, m, m, m])
         #expect(b.chosen(1) == .init(row: 1, start: 0, length: 3))
         #expect(b.rejected(0) == .init(row: 2, start: 0, length: 5))
-        #expect(b.scoredPositions(ofSequence: 2) == [12, 13, 14])
+        #expect(b.scoredPositions(ofSequence: 2) == [11, 12, 13])   // the positions predicting labels 12, 13, 14
         #expect(b.batch.scoredTokenCount == 6)
         #expect(b.desirable == nil)
         #expect(throws: PreferenceBatchError.empty) { try PreferenceBatch.padded([]) }
@@ -42,7 +42,7 @@ struct PreferenceBatchTests {
         #expect((0..<3).map(sequence) == [[1, 2, 3], [4, 5, 6], [7, 8, 9, 10]])
         // row 0's prompt with the last completion, row i's with row i − 1's
         #expect((3..<6).map(sequence) == [[1, 8, 9, 10], [4, 5, 2, 3], [7, 6]])
-        #expect(b.scoredPositions(ofSequence: 4).map { b.batch.ids[$0] } == [2, 3])
+        #expect(b.scoredPositions(ofSequence: 4).map { b.batch.ids[$0 + 1] } == [2, 3])
         #expect(b.desirable == [true, false, true])
         // maxLength cuts the mismatched completion on the right
         let cut = try PreferenceBatch.kto(examples, maxLength: 3)
