@@ -3,7 +3,7 @@
 ///
 /// - Pairs (``padded(_:padID:)``, ``packed(_:capacity:padID:)``): sequence i < P is pair i's `P + C⁺` (chosen),
 ///   sequence P + i is its `P + C⁻` (rejected) — TRL's `concatenated_forward` order.
-/// - KTO (``kto(_:maxLength:padID:)``): sequence i < P is example i's own completion, sequence P + i its prompt
+/// - KTO (``kto(_:klCompletions:maxLength:padID:)``): sequence i < P is example i's own completion, sequence P + i its prompt
 ///   with the completion of example i − 1 (example 0 with the last one's): the mismatched pairs of the KL estimate,
 ///   shifted within the micro-batch as TRL's `KTOTrainer` does; ms-swift's `KTOPreprocessor` shifts the same way
 ///   over groups of the total batch size of the shuffled dataset (pass `klCompletions` for that).
