@@ -35,6 +35,21 @@ public struct KTOExample: Equatable, Sendable {
                                  labels: Array(other.completionLabels.prefix(n)))
     }
 
+    /// For each example, the one whose completion its KL sequence uses: within each consecutive group of
+    /// `groupSize` examples, example i takes example i − 1's and the group's first takes its last's
+    /// (`[y_n, y_1, …, y_{n−1}]`, as TRL and ms-swift rotate). A last group shorter than `groupSize` rotates on its own.
+    /// - Precondition: `groupSize ≥ 1`.
+    public static func shiftedCompletions(_ examples: [KTOExample], groupSize: Int) -> [KTOExample] {
+        precondition(groupSize >= 1, "KL group size \(groupSize)")
+        var out: [KTOExample] = []
+        out.reserveCapacity(examples.count)
+        for start in stride(from: 0, to: examples.count, by: groupSize) {
+            let group = examples[start..<min(start + groupSize, examples.count)]
+            out += [group.last!] + group.dropLast()
+        }
+        return out
+    }
+
     /// Checks every id and label against the vocabulary (see ``Sample/validate(vocabularySize:)``).
     /// - Throws: ``TrainingError/tokenOutOfRange(_:_:)`` or ``TrainingError/labelOutOfRange(_:_:)``.
     public func validate(vocabularySize: Int) throws { try sample.validate(vocabularySize: vocabularySize) }

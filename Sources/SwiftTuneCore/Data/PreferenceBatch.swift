@@ -3,9 +3,10 @@
 ///
 /// - Pairs (``padded(_:padID:)``, ``packed(_:capacity:padID:)``): sequence i < P is pair i's `P + C⁺` (chosen),
 ///   sequence P + i is its `P + C⁻` (rejected) — TRL's `concatenated_forward` order.
-/// - KTO (``kto(_:maxLength:padID:)``): sequence i < P is example i's own completion, sequence P + i its prompt
+/// - KTO (``kto(_:klCompletions:maxLength:padID:)``): sequence i < P is example i's own completion, sequence P + i its prompt
 ///   with the completion of example i − 1 (example 0 with the last one's): the mismatched pairs of the KL estimate,
-///   as ms-swift's `KTOPreprocessor` shifts completions by one (there over the shuffled total batch).
+///   shifted within the micro-batch as TRL's `KTOTrainer` does; ms-swift's `KTOPreprocessor` shifts the same way
+///   over groups of the total batch size of the shuffled dataset (pass `klCompletions` for that).
 ///
 /// Labels are the completion tokens (the id where scored, −100 elsewhere: prompt, padding, unscored markup);
 /// they align with ids and the model shifts, so a sequence's log-probability is the sum over its positions t with
@@ -73,14 +74,25 @@ public struct PreferenceBatch: Sendable {
 
     /// KTO examples and their mismatched KL sequences, padded: `[2P, T]`. The KL completion is cut on the right
     /// so the sequence fits `maxLength` when one is given.
-    /// - Throws: ``PreferenceBatchError/empty``, ``PreferenceBatchError/ktoBatchOfOne``.
-    public static func kto(_ examples: [KTOExample], maxLength: Int? = nil, padID: Int = 0) throws -> PreferenceBatch {
+    /// - Throws: ``PreferenceBatchError/empty``; ``PreferenceBatchError/ktoBatchOfOne`` for one example without
+    ///   `klCompletions`.
+    ///
+    /// - Parameters:
+    ///   - examples: the micro-batch.
+    ///   - klCompletions: the example whose completion each KL sequence uses; default: the shift within this
+    ///     micro-batch (TRL: within each `per_device_train_batch_size` batch). Pass
+    ///     ``KTOExample/shiftedCompletions(_:groupSize:)`` over the shuffled dataset with the total batch size for
+    ///     ms-swift's shift (`swift/pipelines/train/kto.py`, `_get_kl_dataset`).
+    ///   - maxLength: the longest KL sequence (its completion is cut on the right).
+    ///   - padID: the padding id.
+    public static func kto(_ examples: [KTOExample], klCompletions: [KTOExample]? = nil, maxLength: Int? = nil,
+                           padID: Int = 0) throws -> PreferenceBatch {
         guard !examples.isEmpty else { throw PreferenceBatchError.empty }
-        guard examples.count > 1 else { throw PreferenceBatchError.ktoBatchOfOne }
+        let others = klCompletions ?? KTOExample.shiftedCompletions(examples, groupSize: examples.count)
+        precondition(others.count == examples.count, "\(others.count) KL completions for \(examples.count) examples")
+        guard klCompletions != nil || examples.count > 1 else { throw PreferenceBatchError.ktoBatchOfOne }
         let n = examples.count
-        let mismatched = examples.indices.map { i in
-            examples[i].sample(withCompletionOf: examples[(i + n - 1) % n], maxLength: maxLength)
-        }
+        let mismatched = (0..<n).map { i in examples[i].sample(withCompletionOf: others[i], maxLength: maxLength) }
         return padded(examples.map(\.sample) + mismatched, count: n, padID: padID, desirable: examples.map(\.desirable))
     }
 

@@ -49,6 +49,15 @@ struct PreferenceBatchTests {
         #expect(cut.locations[3].length == 3 && cut.batch.ids[cut.locations[3].row * cut.batch.shape[1] + 1] == 8)
     }
 
+    @Test func klCompletionsRotateWithinGroups() throws {
+        let five = (0..<5).map { KTOExample(promptIDs: [1], completionIDs: [10 + $0], desirable: true) }
+        #expect(KTOExample.shiftedCompletions(five, groupSize: 2).map(\.completionIDs) == [[11], [10], [13], [12], [14]])
+        #expect(KTOExample.shiftedCompletions(five, groupSize: 5).map(\.completionIDs) == [[14], [10], [11], [12], [13]])
+        // given KL completions replace the in-batch shift
+        let b = try PreferenceBatch.kto([examples[0]], klCompletions: [examples[1]])
+        #expect(b.batch.ids.prefix(b.batch.shape[1] * 2).suffix(b.batch.shape[1]).prefix(2) == [1, 6])
+    }
+
     @Test func aKTOBatchOfOneIsAnErrorThatSaysWhy() throws {
         #expect(throws: PreferenceBatchError.ktoBatchOfOne) { try PreferenceBatch.kto([examples[0]]) }
         #expect(PreferenceBatchError.ktoBatchOfOne.description.contains("KL"))
