@@ -27,11 +27,22 @@ public struct JSONLDataset {
         precondition(maxRowBytes >= 1, "maxRowBytes \(maxRowBytes) must be at least 1")
         self.url = url
         self.maxRowBytes = maxRowBytes
-        var rows: [(Int, DatasetRow)] = []
+        (rows, skipped) = try JSONLDataset.readRows(of: url, skipBadRows: skipBadRows, maxRowBytes: maxRowBytes) { line in
+            [try DatasetRow(json: line)]
+        }
+    }
+
+    /// The rows of every non-blank line of `url`, each with its 1-based line number, as `parse` makes them (a line
+    /// may give several rows); a line `parse` refuses, or one longer than `maxRowBytes`, is a ``DatasetError`` naming
+    /// the file and line — thrown, or collected in `skipped` with `skipBadRows`.
+    /// - Throws: ``DatasetError`` (also ``DatasetError/empty(file:)`` when the file has no rows at all).
+    static func readRows<Row>(of url: URL, skipBadRows: Bool, maxRowBytes: Int, parse: (Data) throws -> [Row])
+        throws -> (rows: [(line: Int, row: Row)], skipped: [DatasetError]) {
+        var rows: [(line: Int, row: Row)] = []
         var skipped: [DatasetError] = []
-        try JSONLDataset.forEachLine(of: url, maxBytes: maxRowBytes) { lineNumber, line in
+        try forEachLine(of: url, maxBytes: maxRowBytes) { lineNumber, line in
             if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { return }
-            do { rows.append((lineNumber, try DatasetRow(json: line))) } catch {
+            do { rows += try parse(line).map { (lineNumber, $0) } } catch {
                 let problem = DatasetError.badRow(file: url.path, line: lineNumber, reason: "\(error)")
                 if skipBadRows { skipped.append(problem) } else { throw problem }
             }
@@ -40,8 +51,7 @@ public struct JSONLDataset {
             if skipBadRows { skipped.append(problem) } else { throw problem }
         }
         if rows.isEmpty && skipped.isEmpty { throw DatasetError.empty(file: url.path) }
-        self.rows = rows
-        self.skipped = skipped
+        return (rows, skipped)
     }
 
     /// Calls `body` with each line of `url` (1-based number, bytes without the newline), reading 1 MiB at a time; a

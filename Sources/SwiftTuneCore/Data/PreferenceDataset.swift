@@ -30,31 +30,17 @@ public struct PreferenceDataset {
                 maxRowBytes: Int = JSONLDataset.defaultMaxRowBytes) throws {
         precondition(maxRowBytes >= 1, "maxRowBytes \(maxRowBytes) must be at least 1")
         self.url = url
-        var rows: [(Int, PreferenceRow)] = []
-        var skipped: [DatasetError] = []
-        try JSONLDataset.forEachLine(of: url, maxBytes: maxRowBytes) { lineNumber, line in
-            if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { return }
-            do {
-                let row = try PreferenceRow(json: line)
-                switch kind {
-                case .paired:
-                    guard row.isPair else {
-                        throw DatasetRowProblem("a KTO row ('label') in a dataset of preference pairs (expected 'rejected_response', 'rejected_messages' or 'rejected_ids')")
-                    }
-                    rows.append((lineNumber, row))
-                case .unpaired:
-                    rows += row.unpairedRows.map { (lineNumber, $0) }
+        (rows, skipped) = try JSONLDataset.readRows(of: url, skipBadRows: skipBadRows, maxRowBytes: maxRowBytes) { line in
+            let row = try PreferenceRow(json: line)
+            switch kind {
+            case .paired:
+                guard row.isPair else {
+                    throw DatasetRowProblem("a KTO row ('label') in a dataset of preference pairs (expected 'rejected_response', 'rejected_messages' or 'rejected_ids')")
                 }
-            } catch {
-                let problem = DatasetError.badRow(file: url.path, line: lineNumber, reason: "\(error)")
-                if skipBadRows { skipped.append(problem) } else { throw problem }
+                return [row]
+            case .unpaired:
+                return row.unpairedRows
             }
-        } tooLong: { lineNumber, bytes in
-            let problem = DatasetError.rowTooLarge(file: url.path, line: lineNumber, bytes: bytes, limit: maxRowBytes)
-            if skipBadRows { skipped.append(problem) } else { throw problem }
         }
-        if rows.isEmpty && skipped.isEmpty { throw DatasetError.empty(file: url.path) }
-        self.rows = rows
-        self.skipped = skipped
     }
 }
