@@ -5,7 +5,8 @@ import Foundation
 /// state names; SGD momentum as `<path>.momentum_buffer`) and `trainer_state.json` (step, data position, the
 /// optimizer's ``Optimizer/stepCount``, the configuration, the ``RunFingerprint``). A checkpoint is written as a
 /// ``FolderTransaction`` (a hidden sibling folder swapped in), so a run killed while writing leaves the previous
-/// checkpoint of that name intact.
+/// checkpoint of that name intact. An objective with state of its own (``TrainingObjective/checkpointState()``,
+/// e.g. DPO `bco_pair`'s running moments) adds `objective_state.json`.
 extension Trainer {
     struct State: Codable {
         var step: Int
@@ -31,11 +32,13 @@ extension Trainer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let stateJSON = try encoder.encode(state)
+        let objectiveState = try objective.checkpointState()
         try FolderTransaction.write(to: url) { staging in
             try SafetensorsWriter.write(parameters.map { SafetensorsWriter.Entry(name: $0.path, tensor: $0.value.detached) },
                                         to: staging.appendingPathComponent("trainable.safetensors"))
             try SafetensorsWriter.write(moments, to: staging.appendingPathComponent("optimizer.safetensors"))
             try stateJSON.write(to: staging.appendingPathComponent("trainer_state.json"))
+            try objectiveState?.write(to: staging.appendingPathComponent("objective_state.json"))
         }
     }
 
@@ -85,6 +88,11 @@ extension Trainer {
         }
         let moments = try SafetensorsFile(contentsOf: url.appendingPathComponent("optimizer.safetensors"))
         try optimizer.restoreState(from: moments, parameters: parameters, stepCount: state.optimizerStep)
+        if let objectiveState = FileManager.default.contents(atPath: url.appendingPathComponent("objective_state.json").path) {
+            try objective.restoreCheckpointState(objectiveState)
+        } else if try objective.checkpointState() != nil {
+            notes.append("\(url.path) has no objective_state.json: the objective's state starts afresh")
+        }
         step = state.step
         microBatchIndex = state.microBatchIndex
         skippedSteps = state.skippedSteps ?? 0

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a ``Trainer`` minimises: the loss of a micro-batch of the objective's data units.
 ///
 /// The trainer owns the loop (data order, accumulation, clipping, the optimizer, checkpoints); an objective owns the
@@ -38,6 +40,12 @@ public protocol TrainingObjective: AnyObject {
     var fingerprint: String { get }
     /// The validation loss and metrics (no gradients), `nil` without validation data.
     func evaluate(model: CausalLanguageModel<Float>) throws -> ValidationResult?
+    /// State the objective changes while it trains (e.g. `bco_pair`'s running reward moments), as JSON that
+    /// ``Trainer/saveCheckpoint(to:)`` writes to `objective_state.json`; `nil` when there is none.
+    func checkpointState() throws -> Data?
+    /// Restores what ``checkpointState()`` returned (``Trainer/resume(from:)``).
+    /// - Throws: ``PreferenceObjectiveError/badObjectiveState(reason:)`` (or another typed error) for bad data.
+    func restoreCheckpointState(_ data: Data) throws
 }
 
 extension TrainingObjective {
@@ -45,4 +53,8 @@ extension TrainingObjective {
     public func validate(units: [Int], model: CausalLanguageModel<Float>) throws {}
     /// No validation data.
     public func evaluate(model: CausalLanguageModel<Float>) throws -> ValidationResult? { nil }
+    /// No state besides the data.
+    public func checkpointState() throws -> Data? { nil }
+    /// Ignores the data (an objective without state).
+    public func restoreCheckpointState(_ data: Data) throws {}
 }
