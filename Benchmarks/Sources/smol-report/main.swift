@@ -3,7 +3,7 @@
 // compare-torch.sh runs limits.c, torch_anchor.py and this back to back and passes their output here.
 //
 //     smol-report [--limits FILE] [--torch FILE] [--sgemm-gflops X] [--triad-gbps Y] [--reps N]
-//                 [--threads N] [--seq T] [--workloads lora,dpo,full,prefill,decode] [--checkpointing]
+//                 [--threads N] [--seq T] [--workloads lora,dpo,sft_pair,full,prefill,decode] [--checkpointing]
 //                 [--profile-lora SECONDS] [--profile-full SECONDS]
 //
 // --limits FILE      limits.c's JSON lines: the sgemm peak (best M=512 shape) and the best triad GB/s.
@@ -21,7 +21,9 @@
 //   dpo_step       the LoRA model above; one pair: chosen and rejected rows of T tokens sharing the first T/2 as
 //                  the prompt (the completions are scored); reference log-probabilities with the adapters disabled
 //                  (no gradients), then the policy's; DPO sigmoid loss (beta 0.1); backward; AdamW step; tok/s =
-//                  2T / time. Run it alone (`--workloads dpo`) to read its peak RSS against `--workloads lora`.
+//                  2T / time. Run it alone (`--workloads dpo`) to read its peak RSS against `--workloads sft_pair`.
+//   sft_pair_step  the LoRA SFT step over the DPO pair's tokens: both rows [2, T], the prompt half unscored
+//                  (the memory baseline of dpo_step; compare-dpo.sh runs each in its own process).
 //   full_sft_step  every parameter trainable (tied embedding = lm_head counted once); AdamW(lr 1e-5).
 //   prefill        logits for all T positions without gradients.
 //   greedy_decode  32-token prompt (the first 32 ids), 64 new tokens, KV cache, no stop tokens; tok/s = 64 / time
@@ -70,7 +72,7 @@ func parseOptions() -> Options {
         case "--profile-full": o.profileFull = Double(value(flag))
         case "-h", "--help":
             print("usage: smol-report [--limits FILE] [--torch FILE] [--sgemm-gflops X] [--triad-gbps Y] [--reps N] "
-                  + "[--threads N] [--seq T] [--workloads lora,dpo,full,prefill,decode] [--checkpointing] "
+                  + "[--threads N] [--seq T] [--workloads lora,dpo,sft_pair,full,prefill,decode] [--checkpointing] "
                   + "[--profile-lora SECONDS] [--profile-full SECONDS]")
             exit(0)
         default:
@@ -346,6 +348,20 @@ if wanted.contains("dpo") {
     // FLOPs: the reference forward (no backward) plus a LoRA training step, over 2T tokens.
     report("dpo_step", t, tokensPerCall: 2 * tokens, flops: 2 * (forwardFLOPs + loraFLOPs),
            extra: [("seq", .int(T)), ("pairs", .int(1)), ("gradient_checkpointing", .bool(options.checkpointing))])
+}
+
+if wanted.contains("sft_pair") {
+    log("smol-report: sft_pair_step (1 warmup + \(options.reps))")
+    let (model, optimizer) = makeLoRAModel()
+    let batch = try PreferenceBatch.padded([dpoPair]).batch
+    let t = try measure(reps: options.reps) {
+        let loss = try model.loss(batch.ids, labels: batch.labels, shape: batch.shape)
+        loss.backward()
+        optimizer.step(model.trainableParameters)
+        model.zeroGradients()
+    }
+    report("sft_pair_step", t, tokensPerCall: 2 * tokens, flops: 2 * loraFLOPs,
+           extra: [("seq", .int(T)), ("rows", .int(2)), ("gradient_checkpointing", .bool(options.checkpointing))])
 }
 
 if !wanted.isDisjoint(with: ["full", "prefill", "decode"]) {

@@ -14,6 +14,10 @@ struct PreferenceStepFixtureTests {
         "dpo_sigmoid_ls0.1", "dpo_rpo0.5", "dpo_mix_sigmoid_bco_sft", "orpo", "cpo", "simpo",
     ]
 
+    /// Relative tolerance of float64 log-probabilities: transformers' `LlamaRotaryEmbedding` forms its angles in
+    /// float32 whatever the model's dtype, so its float64 log-probabilities carry ~1e-7 relative error.
+    static let float64Logp = 1e-6
+
     @Test func fixtureCoversEveryCase() throws {
         let d = try PreferenceStepFixture.data()
         #expect(d.versions["trl"] != nil && d.versions["ms_swift"] != nil && d.versions["torch"] != nil)
@@ -25,6 +29,7 @@ struct PreferenceStepFixtureTests {
 
     /// SwiftTune's padded pair batch is the fixture's (chosen rows, then rejected), and the model's sequence
     /// log-probabilities under the policy and under the adapters-disabled reference match PEFT's in float64.
+    /// (transformers computes the RoPE angles in float32 even for a float64 model, hence ``float64Logp``.)
     @Test func batchAndSequenceLogProbabilities() throws {
         let d = try PreferenceStepFixture.data()
         let pb = try PreferenceBatch.padded(PreferenceStepFixture.pairs(d))
@@ -39,10 +44,10 @@ struct PreferenceStepFixtureTests {
         let (pc, pr) = try SequenceLogProbabilities.pairs(tokenLogProbabilities: values, targets: targets,
                                                            pairCount: d.pair_count)
         let (rc, rr) = try PreferenceObjectiveTestAccess.referenceSums(pb, model: model)
-        expectClose(pc.sums.scalars, policy.chosen, "policy chosen", rtol: 1e-9)
-        expectClose(pr.sums.scalars, policy.rejected, "policy rejected", rtol: 1e-9)
-        expectClose(rc, reference.chosen, "reference chosen", rtol: 1e-9)
-        expectClose(rr, reference.rejected, "reference rejected", rtol: 1e-9)
+        expectClose(pc.sums.scalars, policy.chosen, "policy chosen", rtol: Self.float64Logp)
+        expectClose(pr.sums.scalars, policy.rejected, "policy rejected", rtol: Self.float64Logp)
+        expectClose(rc, reference.chosen, "reference chosen", rtol: Self.float64Logp)
+        expectClose(rr, reference.rejected, "reference rejected", rtol: Self.float64Logp)
         #expect(zip(pc.sums.scalars, rc).contains { Swift.abs($0 - $1) > 1e-3 }, "the adapter changes the policy")
     }
 
@@ -162,17 +167,17 @@ struct PreferenceStepFixtureTests {
                             desirable: examples.map(\.desirable), policyKL: sums.slice(axis: 0, n..<2 * n).detached,
                             referenceKL: reference.slice(axis: 0, n..<2 * n))
         }
-        expectClose([out.loss.item], [try #require(r.double("loss"))], "kto loss", rtol: 1e-9)
-        expectMetrics(out.metrics, r.table("metrics"), "kto", rtol: 1e-8)
-        expectClose(reference.slice(axis: 0, 0..<n).scalars, try #require(r.doubles("reference")), "kto reference", rtol: 1e-9)
+        expectClose([out.loss.item], [try #require(r.double("loss"))], "kto loss", rtol: Self.float64Logp)
+        expectMetrics(out.metrics, r.table("metrics"), "kto", rtol: Self.float64Logp)
+        expectClose(reference.slice(axis: 0, 0..<n).scalars, try #require(r.doubles("reference")), "kto reference", rtol: Self.float64Logp)
         expectClose(reference.slice(axis: 0, n..<2 * n).scalars, try #require(r.doubles("reference_kl")),
-                    "kto reference KL", rtol: 1e-9)
-        expectClose(policy.slice(axis: 0, 0..<n).scalars, try #require(r.doubles("policy")), "kto policy", rtol: 1e-9)
+                    "kto reference KL", rtol: Self.float64Logp)
+        expectClose(policy.slice(axis: 0, 0..<n).scalars, try #require(r.doubles("policy")), "kto policy", rtol: Self.float64Logp)
         expectClose(policy.slice(axis: 0, n..<2 * n).scalars, try #require(r.doubles("policy_kl")), "kto policy KL",
-                    rtol: 1e-9)
+                    rtol: Self.float64Logp)
         out.loss.backward()
         SGD<Double>(learningRate: d.lr).step(parameters)
-        expectUpdates(parameters, before: before, expectedAfter: r.vectors("after"), rtol: 1e-7, atol: 1e-12, "kto")
+        expectUpdates(parameters, before: before, expectedAfter: r.vectors("after"), rtol: 1e-4, atol: 1e-9, "kto")
     }
 }
 
