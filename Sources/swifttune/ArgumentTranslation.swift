@@ -2,7 +2,7 @@
 /// have been expanded into options, so files take the same names).
 ///
 /// For each `--name` (or `--name=value`):
-/// 1. a name in ``MSSwiftOptions/unsupported`` is an error saying so;
+/// 1. a name in ``MSSwiftOptions/unsupported`` is an error saying so (unless the command translates it, as `rlhf` does `loss_type`);
 /// 2. a name in ``MSSwiftOptions/table`` for the command becomes its ``MSSwiftOptions/Target``;
 /// 3. any other snake_case name is read as SwiftTune's kebab-case option (`--skip_bad_rows` = `--skip-bad-rows`), so
 ///    every SwiftTune option can be written either way in a config file;
@@ -13,7 +13,7 @@ enum ArgumentTranslation {
     /// SwiftTune's boolean options (`@Flag` with a `--no-` inversion), kebab-case.
     static let flags: Set<String> = [
         "packing", "shuffle", "gradient-checkpointing", "use-rslora", "use-dora", "skip-bad-rows", "sgd-nesterov",
-        "merge-lora", "skip-nonfinite-steps",
+        "merge-lora", "skip-nonfinite-steps", "precompute-ref-log-probs",
     ]
 
     static func translate(_ arguments: [String]) throws -> [String] {
@@ -36,7 +36,7 @@ enum ArgumentTranslation {
                 inline = String(name[name.index(after: eq)...])
                 name = String(name[..<eq])
             }
-            if MSSwiftOptions.unsupported.contains(name) {
+            if MSSwiftOptions.isUnsupported(name, for: command) {
                 throw CommandError("ms-swift option --\(name) is not supported by SwiftTune (see Documentation/CLI.md)")
             }
             let following = inline.map { [$0] } ?? values(after: i)

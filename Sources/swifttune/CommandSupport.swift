@@ -67,8 +67,12 @@ enum Console {
     /// The training progress shared by `pt`, `sft` and `demo`: on a terminal redrawn every step; otherwise one line
     /// on the steps where `logged` is true (the first, every `--logging-steps`, the last, and validation steps).
     static func training(_ p: TrainingProgress, logged: Bool) {
-        let detail = String(format: "loss %.4f  lr %.2e  %.0f tok/s  ETA %@  %.0f MB%@",
-            p.loss, p.learningRate, p.tokensPerSecond, TrainingJob.duration(p.estimatedSecondsRemaining), p.residentMemoryMB,
+        var preference = ""
+        for (key, name) in [("rewards/accuracies", "acc"), ("rewards/margins", "margin"), ("kl", "kl")] {
+            if let value = p.metrics[key] { preference += String(format: "  %@ %.3f", name, value) }
+        }
+        let detail = String(format: "loss %.4f%@  lr %.2e  %.0f tok/s  ETA %@  %.0f MB%@",
+            p.loss, preference, p.learningRate, p.tokensPerSecond, TrainingJob.duration(p.estimatedSecondsRemaining), p.residentMemoryMB,
             p.validationLoss.map { String(format: "  val %.4f", $0) } ?? "")
         if isTerminal {
             bar(p.step, p.totalSteps, detail)

@@ -7,11 +7,14 @@ enum MSSwiftOptions {
     /// The SwiftTune commands an ms-swift option applies to.
     enum Command: String, CaseIterable {
         case train, infer, eval, export
+        /// `rlhf`: its own options (`rlhf_type`, `beta`, …); it also takes every `train` option.
+        case rlhf
 
         /// `pt` and `sft` are `train`; tokenize, init and demo take no ms-swift names.
         init?(subcommand: String) {
             switch subcommand {
             case "pt", "sft": self = .train
+            case "rlhf": self = .rlhf
             case "infer": self = .infer
             case "eval": self = .eval
             case "export": self = .export
@@ -114,6 +117,22 @@ enum MSSwiftOptions {
         Entry(name: "eval_steps", target: .option("eval-steps"), commands: train),
         Entry(name: "logging_steps", target: .option("logging-steps"), commands: train),
         Entry(name: "resume_from_checkpoint", target: .option("resume-from-checkpoint"), commands: train),
+        // RLHF arguments (`RLHFArguments`; `rlhf` also takes every option above marked pt, sft).
+        Entry(name: "rlhf_type", target: .option("rlhf-type"), commands: [.rlhf]),
+        Entry(name: "beta", target: .option("beta"), commands: [.rlhf]),
+        Entry(name: "loss_type", target: .option("loss-type"), commands: [.rlhf]),
+        Entry(name: "loss_weights", target: .option("loss-weights"), commands: [.rlhf]),
+        Entry(name: "label_smoothing", target: .option("label-smoothing"), commands: [.rlhf]),
+        Entry(name: "rpo_alpha", target: .option("rpo-alpha"), commands: [.rlhf]),
+        Entry(name: "ld_alpha", target: .option("ld-alpha"), commands: [.rlhf]),
+        Entry(name: "discopop_tau", target: .option("discopop-tau"), commands: [.rlhf]),
+        Entry(name: "simpo_gamma", target: .option("simpo-gamma"), commands: [.rlhf]),
+        Entry(name: "cpo_alpha", target: .option("cpo-alpha"), commands: [.rlhf]),
+        Entry(name: "desirable_weight", target: .option("desirable-weight"), commands: [.rlhf]),
+        Entry(name: "undesirable_weight", target: .option("undesirable-weight"), commands: [.rlhf]),
+        Entry(name: "precompute_ref_log_probs", target: .flag("precompute-ref-log-probs"), commands: [.rlhf]),
+        Entry(name: "ref_model", target: .option("ref-model"), commands: [.rlhf]),
+        Entry(name: "ref_adapters", target: .option("ref-adapters"), commands: [.rlhf]),
         // Inference (generation) arguments.
         Entry(name: "val_dataset", target: .option("dataset"), commands: generation),
         Entry(name: "result_path", target: .option("output"), commands: generation),
@@ -169,8 +188,14 @@ enum MSSwiftOptions {
         "lisa_activated_layers",
     ]
 
-    /// The table's entry for `name` in `command`.
+    /// The table's entry for `name` in `command` (`rlhf` also finds the `train` entries).
     static func entry(_ name: String, for command: Command) -> Entry? {
-        table.first { $0.name == name && $0.commands.contains(command) }
+        table.first { $0.name == name && ($0.commands.contains(command) || command == .rlhf && $0.commands.contains(.train)) }
+    }
+
+    /// Whether naming `name` in `command` is an error: it is in ``unsupported`` and the command has no entry for
+    /// it (`loss_type` is unsupported for pt/sft and translated for rlhf).
+    static func isUnsupported(_ name: String, for command: Command?) -> Bool {
+        unsupported.contains(name) && command.flatMap { entry(name, for: $0) } == nil
     }
 }

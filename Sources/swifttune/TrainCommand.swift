@@ -155,11 +155,11 @@ struct TrainOptions: ParsableArguments {
 struct PretrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pt", abstract: "Continued pretraining: loss on every token.")
     @OptionGroup var options: TrainOptions
-    func run() throws { try TrainingJob(options: options, scope: .allTokens).run() }
+    func run() throws { try TrainingJob(options: options, objective: .language(.allTokens)).run() }
 }
 
 struct SFTCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sft", abstract: "Supervised fine-tuning: loss on assistant tokens.")
     @OptionGroup var options: TrainOptions
-    func run() throws { try TrainingJob(options: options, scope: .assistantTokens).run() }
+    func run() throws { try TrainingJob(options: options, objective: .language(.assistantTokens)).run() }
 }

@@ -4,11 +4,28 @@ import SwiftTuneCore
 import Glibc
 #endif
 
-/// Runs `pt` / `sft`: load, attach the tuner, encode data, train with progress on standard error and a
-/// `logging.jsonl` record per logged step, save.
+/// Runs `pt` / `sft` / `rlhf`: load, attach the tuner, encode data into the run's ``TrainingObjective``, train with
+/// progress on standard error and a `logging.jsonl` record per logged step, save. The three commands share this one
+/// path and differ only in the objective.
 struct TrainingJob {
+    /// What the job trains on.
+    enum Objective {
+        /// Language modelling (``SFTObjective``) with loss on the tokens of `scope` (`pt`: all, `sft`: assistant).
+        case language(LossScope)
+        /// Preference alignment (``PreferenceObjective`` / ``KTOObjective``), `rlhf`.
+        case preference(RLHFOptions)
+    }
+
     let options: TrainOptions
-    let scope: LossScope
+    let objective: Objective
+
+    init(options: TrainOptions, objective: Objective) {
+        self.options = options
+        self.objective = objective
+    }
+
+    /// `pt` / `sft`: language modelling with loss on `scope`.
+    init(options: TrainOptions, scope: LossScope) { self.init(options: options, objective: .language(scope)) }
 
     func run() throws {
         if let threads = options.threads { Runtime.threadCount = threads }
@@ -26,15 +43,27 @@ struct TrainingJob {
         if let asked = configuration.maxLength, asked > maxLength {
             Console.status("note: --max-length \(asked) is more than the model's max_position_embeddings; using \(maxLength)\n")
         }
+        let scope: LossScope
+        if case let .language(s) = objective { scope = s } else { scope = .assistantTokens }
         let encoder = try options.templateOptions.encoder(tokenizer: tokenizer, scope: scope, maxLength: maxLength,
                                                           truncation: configuration.truncationStrategy)
         let vocabulary = model.configuration.vocabularySize
-        let train = try encode(options.dataset, encoder, validation: false, configuration: configuration, vocabularySize: vocabulary)
-        let validation = try encode(options.valDataset, encoder, validation: true, configuration: configuration,
-                                    vocabularySize: vocabulary)
         let trainer: Trainer
+        let units: String
         do {
-            trainer = try Trainer(model: model, samples: train, validationSamples: validation, configuration: configuration)
+            let built: any TrainingObjective
+            switch objective {
+            case .language:
+                let train = try encode(options.dataset, encoder, validation: false, configuration: configuration, vocabularySize: vocabulary)
+                let validation = try encode(options.valDataset, encoder, validation: true, configuration: configuration,
+                                            vocabularySize: vocabulary)
+                built = try SFTObjective(model: model, samples: train, validationSamples: validation, configuration: configuration)
+                units = "\(train.count) samples"
+            case let .preference(rlhf):
+                (built, units) = try preferenceObjective(rlhf, model: model, encoder: encoder, tokenizer: tokenizer,
+                                                         configuration: configuration)
+            }
+            trainer = try Trainer(model: model, objective: built, configuration: configuration)
         } catch let error as TrainingError {
             if case .outOfRange = error { throw CommandError(OptionRange.commandLine(error).message) }
             throw error
@@ -44,7 +73,7 @@ struct TrainingJob {
         let tunerName = options.isFull ? "full" : options.useDoRA ? "dora" : "lora"
         print("model \(folder.configuration.architecture.rawValue): \(model.parameterCount) parameters, "
               + "\(trainable) trainable (\(tunerName)\(model.hasNF4Projections ? " over nf4" : "")); "
-              + "\(train.count) samples → \(trainer.totalSteps) steps of \(configuration.batchSize) × \(trainer.accumulationSteps); "
+              + "\(units) → \(trainer.totalSteps) steps of \(configuration.batchSize) × \(trainer.accumulationSteps); "
               + String(format: "lr %.2e %@", trainer.schedule.peak, configuration.lrScheduler.name)
               + " (\(trainer.schedule.warmupSteps) warmup); \(Runtime.threadCount) threads")
         if let checkpoint = options.resumeFromCheckpoint {
@@ -58,8 +87,12 @@ struct TrainingJob {
         let initialValidation = try trainer.validationLoss()
         if let initialValidation { print(String(format: "validation loss before training: %.4f", initialValidation)) }
         var logError: Error?
+        var pending = LoggedMetrics()
         try trainer.train(onProgress: { p in
             let logged = configuration.isLoggingStep(p.step, totalSteps: p.totalSteps) || p.validationLoss != nil || p.skipped
+            var p = p
+            pending.add(p.metrics)
+            if logged { p.metrics = pending.flush() }   // TRL: the metrics' mean over the steps since the last log
             if logged && logError == nil {
                 func number(_ x: Double?) -> Any { x.flatMap { $0.isFinite ? $0 : nil } ?? NSNull() }   // JSON has no NaN
                 var record: [String: Any] = [
@@ -68,6 +101,7 @@ struct TrainingJob {
                     "memory_mb": p.residentMemoryMB, "val_loss": number(p.validationLoss)]
                 for (key, value) in p.metrics where record[key] == nil { record[key] = number(value) }   // e.g. rewards/chosen
                 for (key, value) in p.validationMetrics where record["eval_" + key] == nil { record["eval_" + key] = number(value) }
+                if case let .preference(rlhf) = objective { record["rlhf_type"] = rlhf.rlhfType.rawValue }
                 if configuration.skipNonFiniteSteps {
                     record["skipped"] = p.skipped
                     record["skipped_nonfinite_steps"] = p.skippedStepsSoFar

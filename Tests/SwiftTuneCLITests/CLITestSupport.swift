@@ -52,6 +52,7 @@ struct ParsableCommandBox {
     func trainOptions() throws -> TrainOptions {
         if let sft = command as? SFTCommand { return sft.options }
         if let pt = command as? PretrainCommand { return pt.options }
+        if let rlhf = command as? RLHFCommand { return rlhf.options }
         throw CommandError("not a training command: \(type(of: command))")
     }
 

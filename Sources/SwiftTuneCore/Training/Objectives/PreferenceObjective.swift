@@ -149,14 +149,23 @@ public final class PreferenceObjective: TrainingObjective {
     /// `bco_pair`'s running moments (JSON), `nil` for other losses.
     public func checkpointState() throws -> Data? {
         guard case let .dpo(loss, _) = method, loss.lossTypes.contains(.bcoPair) else { return nil }
-        return try JSONEncoder().encode(loss.running)
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = Self.nonFinite   // TRL's std is ∞ after the first batch
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(loss.running)
     }
+
+    /// `inf`, `-inf`, `nan` as strings (JSON has no such numbers).
+    static let nonFinite = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
 
     /// Restores `bco_pair`'s running moments.
     /// - Throws: ``PreferenceObjectiveError/badObjectiveState(reason:)``.
     public func restoreCheckpointState(_ data: Data) throws {
         guard case .dpo(var loss, let ld) = method, loss.lossTypes.contains(.bcoPair) else { return }
-        do { loss.running = try JSONDecoder().decode(RunningMoments.self, from: data) } catch {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { loss.running = try decoder.decode(RunningMoments.self, from: data) } catch {
             throw PreferenceObjectiveError.badObjectiveState(reason: ModelLoadingError.describe(error))
         }
         method = .dpo(loss, ldAlpha: ld)
