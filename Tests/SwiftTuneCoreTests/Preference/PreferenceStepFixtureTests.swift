@@ -141,6 +141,27 @@ struct PreferenceStepFixtureTests {
         }
     }
 
+    /// KTOObjective + Trainer (float32, SGD, the five rows in one batch, one step; with one total batch
+    /// ms-swift's group rotation is TRL's in-batch shift): loss, metrics and every adapter matrix's update.
+    @Test func ktoTrainerStep() throws {
+        let d = try PreferenceStepFixture.data()
+        let r = try PreferenceStepFixture.record("kto")
+        let model = try PreferenceStepFixture.loraModel(Float.self)
+        let c = Self.sgdConfiguration(lr: d.lr, batchSize: d.kto.count)
+        let objective = try KTOObjective(model: model, examples: PreferenceStepFixture.ktoExamples(d),
+                                         loss: KTOLoss(lossType: .kto, beta: try #require(r.double("beta"))),
+                                         reference: .adaptersDisabled(model), configuration: c)
+        let trainer = try Trainer(model: model, objective: objective, configuration: c)
+        let before = Dictionary(uniqueKeysWithValues: trainer.parameters.map { ($0.path, $0.value.doubles) })
+        try trainer.train()
+        let step = try #require(trainer.history.first)
+        let loss = try #require(r.double("loss"))
+        #expect(Swift.abs(step.loss - loss) <= 1e-4 * Swift.max(1, Swift.abs(loss)), "kto: loss \(step.loss) vs \(loss)")
+        expectMetrics(step.metrics, r.table("metrics"), "kto trainer", rtol: 1e-4)
+        expectUpdates(trainer.parameters, before: before, expectedAfter: r.vectors("after"), rtol: 2e-3, atol: 2e-6,
+                      "kto trainer")
+    }
+
     /// KTO (TRL's kto_loss, KL completions shifted within the batch), float64: PreferenceBatch.kto's rows,
     /// sequence log-probabilities, loss, metrics and one SGD step on the adapter.
     @Test func ktoStep() throws {
