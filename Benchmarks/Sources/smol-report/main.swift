@@ -252,6 +252,13 @@ func dpoStep(_ model: CausalLanguageModel<Float>, _ optimizer: AdamW<Float>, _ l
     model.zeroGradients()
 }
 
+/// The resident set now (/proc/self/statm's second field × the page size), 0 where there is no /proc.
+func currentRSSMegabytes() -> Double {
+    guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+          let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return 0 }
+    return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+}
+
 // MARK: - Profiling mode
 
 if let seconds = options.profileLoRA ?? options.profileFull {
@@ -344,16 +351,19 @@ if wanted.contains("dpo") {
     log("smol-report: dpo_step (1 warmup + \(options.reps))")
     let (model, optimizer) = makeLoRAModel()
     var loss = DPOLoss(lossTypes: [.sigmoid], beta: 0.1)
+    let built = (peak: maxRSSMegabytes(), resident: currentRSSMegabytes())
     let t = try measure(reps: options.reps) { try dpoStep(model, optimizer, &loss) }
     // FLOPs: the reference forward (no backward) plus a LoRA training step, over 2T tokens.
     report("dpo_step", t, tokensPerCall: 2 * tokens, flops: 2 * (forwardFLOPs + loraFLOPs),
-           extra: [("seq", .int(T)), ("pairs", .int(1)), ("gradient_checkpointing", .bool(options.checkpointing))])
+           extra: [("seq", .int(T)), ("pairs", .int(1)), ("gradient_checkpointing", .bool(options.checkpointing)),
+                   ("maxrss_before_steps_mb", .number(built.peak, 0)), ("rss_before_steps_mb", .number(built.resident, 0))])
 }
 
 if wanted.contains("sft_pair") {
     log("smol-report: sft_pair_step (1 warmup + \(options.reps))")
     let (model, optimizer) = makeLoRAModel()
     let batch = try PreferenceBatch.padded([dpoPair]).batch
+    let built = (peak: maxRSSMegabytes(), resident: currentRSSMegabytes())
     let t = try measure(reps: options.reps) {
         let loss = try model.loss(batch.ids, labels: batch.labels, shape: batch.shape)
         loss.backward()
@@ -361,7 +371,8 @@ if wanted.contains("sft_pair") {
         model.zeroGradients()
     }
     report("sft_pair_step", t, tokensPerCall: 2 * tokens, flops: 2 * loraFLOPs,
-           extra: [("seq", .int(T)), ("rows", .int(2)), ("gradient_checkpointing", .bool(options.checkpointing))])
+           extra: [("seq", .int(T)), ("rows", .int(2)), ("gradient_checkpointing", .bool(options.checkpointing)),
+                   ("maxrss_before_steps_mb", .number(built.peak, 0)), ("rss_before_steps_mb", .number(built.resident, 0))])
 }
 
 if !wanted.isDisjoint(with: ["full", "prefill", "decode"]) {
