@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end check of the command line on the embedded defaults (small step counts): sft with LoRA and with
-# QLoRA, ms-swift's spelling, resume, infer, eval, tokenize, export --merge-lora, export --quantize nf4 (and loading it,
+# QLoRA, ms-swift's spelling, resume, rlhf (dpo, kto, orpo, simpo), infer, eval, tokenize, export --merge-lora, export --quantize nf4 (and loading it,
 # also after an export into it was killed), and that bad input fails with a named error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +54,21 @@ fi
 cmp "$work/eval-q.jsonl" "$work/eval-nf4.jsonl"
 "$bin" export --model Defaults/model --adapters "$work/qlora" --merge-lora --quantize nf4 --output "$work/qlora-nf4"
 "$bin" sft "${common[@]}" --model "$work/nf4" --output "$work/qlora-pre" --max-steps 1 --lora-rank 4
+# Preference alignment: DPO (LoRA, resumed, with the reference precomputed), KTO, ORPO and SimPO in ms-swift's spelling.
+pairs=Tests/SwiftTuneCLITests/Fixtures/rlhf
+rl=(--model Defaults/model --dataset "$pairs/train_pairs.jsonl" --max-length 64 --batch-size 2 --gradient-accumulation-steps 2 --lora-rank 4 --threads 2)
+"$bin" rlhf "${rl[@]}" --val-dataset "$pairs/val_pairs.jsonl" --output "$work/dpo" --max-steps 2 --save-steps 1 --loss-type sigmoid,bco_pair --precompute-ref-log-probs
+test -f "$work/dpo/adapter_model.safetensors" && test -f "$work/dpo/checkpoint-1/objective_state.json"
+grep -q '"rewards/accuracies"' "$work/dpo/logging.jsonl" && grep -q '"eval_rewards/margins"' "$work/dpo/logging.jsonl"
+"$bin" rlhf "${rl[@]}" --output "$work/dpo" --max-steps 2 --save-steps 1 --loss-type sigmoid,bco_pair --precompute-ref-log-probs --resume-from-checkpoint "$work/dpo/checkpoint-1"
+"$bin" rlhf "${rl[@]}" --rlhf-type kto --output "$work/kto" --max-steps 1
+grep -q '"kl"' "$work/kto/logging.jsonl"
+"$bin" rlhf --rlhf_type orpo --model Defaults/model --dataset "$pairs/train_pairs.jsonl" --output_dir "$work/orpo" --max_length 64 --per_device_train_batch_size 2 --max_steps 1 --threads 2
+"$bin" rlhf --rlhf_type simpo --model Defaults/model --dataset "$pairs/train_pairs.jsonl" --output_dir "$work/simpo" --tuner_type full --max_length 64 --per_device_train_batch_size 2 --max_steps 1 --cpo_alpha 0 --threads 2
+if "$bin" rlhf "${rl[@]}" --loss-type nope --output "$work/bad-rlhf" 2> "$work/err.txt"; then
+    echo "an unknown --loss-type must fail" >&2; exit 1
+fi
+grep -q -- "--loss-type 'nope'" "$work/err.txt"
 # Bad input: a JSONL line that is not JSON is named by file and line.
 printf '{"text": "ok"}\n{oops\n' > "$work/bad.jsonl"
 if "$bin" pt --model Defaults/model --dataset "$work/bad.jsonl" --output "$work/bad" --tuner full 2> "$work/err.txt"; then
