@@ -151,6 +151,10 @@ def main():
                 p.copy_(torch.randn(p.shape, generator=g) * 0.05)
     model.save_pretrained(OUT / "adapter")
     (OUT / "adapter" / "README.md").unlink(missing_ok=True)
+    config_path = OUT / "adapter" / "adapter_config.json"   # PEFT writes target_modules from a set: sort them
+    config = json.loads(config_path.read_text())
+    config["target_modules"] = sorted(config["target_modules"])
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
     model = model.double()
     initial = {n: p.detach().clone() for n, p in adapter_state(model).items()}
 
