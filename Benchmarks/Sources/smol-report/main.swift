@@ -3,7 +3,7 @@
 // compare-torch.sh runs limits.c, torch_anchor.py and this back to back and passes their output here.
 //
 //     smol-report [--limits FILE] [--torch FILE] [--sgemm-gflops X] [--triad-gbps Y] [--reps N]
-//                 [--threads N] [--seq T] [--workloads lora,full,prefill,decode] [--checkpointing]
+//                 [--threads N] [--seq T] [--workloads lora,dpo,sft_pair,full,prefill,decode] [--checkpointing]
 //                 [--profile-lora SECONDS] [--profile-full SECONDS]
 //
 // --limits FILE      limits.c's JSON lines: the sgemm peak (best M=512 shape) and the best triad GB/s.
@@ -18,6 +18,12 @@
 // Definitions (identical to torch_anchor.py):
 //   lora_sft_step  LoRA r=8, alpha=16, dropout 0 on q,k,v,o,gate,up,down; loss(ids, labels: ids) (the model
 //                  shifts); backward; AdamW(lr 1e-4, weight decay 0.01) step over the adapters; zero gradients.
+//   dpo_step       the LoRA model above; one pair: chosen and rejected rows of T tokens sharing the first T/2 as
+//                  the prompt (the completions are scored); reference log-probabilities with the adapters disabled
+//                  (no gradients), then the policy's; DPO sigmoid loss (beta 0.1); backward; AdamW step; tok/s =
+//                  2T / time. Run it alone (`--workloads dpo`) to read its peak RSS against `--workloads sft_pair`.
+//   sft_pair_step  the LoRA SFT step over the DPO pair's tokens: both rows [2, T], the prompt half unscored
+//                  (the memory baseline of dpo_step; compare-dpo.sh runs each in its own process).
 //   full_sft_step  every parameter trainable (tied embedding = lm_head counted once); AdamW(lr 1e-5).
 //   prefill        logits for all T positions without gradients.
 //   greedy_decode  32-token prompt (the first 32 ids), 64 new tokens, KV cache, no stop tokens; tok/s = 64 / time
@@ -66,7 +72,7 @@ func parseOptions() -> Options {
         case "--profile-full": o.profileFull = Double(value(flag))
         case "-h", "--help":
             print("usage: smol-report [--limits FILE] [--torch FILE] [--sgemm-gflops X] [--triad-gbps Y] [--reps N] "
-                  + "[--threads N] [--seq T] [--workloads lora,full,prefill,decode] [--checkpointing] "
+                  + "[--threads N] [--seq T] [--workloads lora,dpo,sft_pair,full,prefill,decode] [--checkpointing] "
                   + "[--profile-lora SECONDS] [--profile-full SECONDS]")
             exit(0)
         default:
@@ -221,6 +227,38 @@ func trainingStep(_ model: CausalLanguageModel<Float>, _ optimizer: AdamW<Float>
     model.zeroGradients()
 }
 
+/// torch_anchor.py's DPO pair: row 1 = row 0's first T/2 tokens (the prompt), then its own T/2 tokens.
+let dpoPair: PreferencePair = {
+    var s: UInt64 = 0x2545_F491_4F6C_DD1D
+    let rejected: [Int] = (0..<(T - T / 2)).map { _ in
+        s = s &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int((s >> 33) % UInt64(c.vocabularySize))
+    }
+    return PreferencePair(promptIDs: Array(ids.prefix(T / 2)), chosenIDs: Array(ids.suffix(T - T / 2)),
+                          rejectedIDs: rejected)
+}()
+
+func dpoStep(_ model: CausalLanguageModel<Float>, _ optimizer: AdamW<Float>, _ loss: inout DPOLoss) throws {
+    let batch = try PreferenceBatch.padded([dpoPair]).batch
+    let targets = CausalLanguageModel<Float>.shiftedTargets(batch.labels, shape: batch.shape)
+    let reference = try ReferencePolicy.adaptersDisabled(model).tokenLogProbabilities(batch)
+    let policy = try model.tokenLogProbabilities(batch.ids, labels: batch.labels, shape: batch.shape)
+    let p = try SequenceLogProbabilities.pairs(tokenLogProbabilities: policy, targets: targets, pairCount: 1)
+    let r = try SequenceLogProbabilities.pairs(tokenLogProbabilities: reference, targets: targets, pairCount: 1)
+    let output = try loss(policyChosen: p.chosen, policyRejected: p.rejected,
+                          referenceChosen: r.chosen, referenceRejected: r.rejected)
+    output.loss.backward()
+    optimizer.step(model.trainableParameters)
+    model.zeroGradients()
+}
+
+/// The resident set now (/proc/self/statm's second field × the page size), 0 where there is no /proc.
+func currentRSSMegabytes() -> Double {
+    guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+          let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return 0 }
+    return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+}
+
 // MARK: - Profiling mode
 
 if let seconds = options.profileLoRA ?? options.profileFull {
@@ -307,6 +345,34 @@ if wanted.contains("lora") {
     report("lora_sft_step", t, tokensPerCall: tokens, flops: loraFLOPs,
            extra: [("seq", .int(T)), ("trainable_params", .int(trainable)),
                    ("gradient_checkpointing", .bool(options.checkpointing))])
+}
+
+if wanted.contains("dpo") {
+    log("smol-report: dpo_step (1 warmup + \(options.reps))")
+    let (model, optimizer) = makeLoRAModel()
+    var loss = DPOLoss(lossTypes: [.sigmoid], beta: 0.1)
+    let built = (peak: maxRSSMegabytes(), resident: currentRSSMegabytes())
+    let t = try measure(reps: options.reps) { try dpoStep(model, optimizer, &loss) }
+    // FLOPs: the reference forward (no backward) plus a LoRA training step, over 2T tokens.
+    report("dpo_step", t, tokensPerCall: 2 * tokens, flops: 2 * (forwardFLOPs + loraFLOPs),
+           extra: [("seq", .int(T)), ("pairs", .int(1)), ("gradient_checkpointing", .bool(options.checkpointing)),
+                   ("maxrss_before_steps_mb", .number(built.peak, 0)), ("rss_before_steps_mb", .number(built.resident, 0))])
+}
+
+if wanted.contains("sft_pair") {
+    log("smol-report: sft_pair_step (1 warmup + \(options.reps))")
+    let (model, optimizer) = makeLoRAModel()
+    let batch = try PreferenceBatch.padded([dpoPair]).batch
+    let built = (peak: maxRSSMegabytes(), resident: currentRSSMegabytes())
+    let t = try measure(reps: options.reps) {
+        let loss = try model.loss(batch.ids, labels: batch.labels, shape: batch.shape)
+        loss.backward()
+        optimizer.step(model.trainableParameters)
+        model.zeroGradients()
+    }
+    report("sft_pair_step", t, tokensPerCall: 2 * tokens, flops: 2 * loraFLOPs,
+           extra: [("seq", .int(T)), ("rows", .int(2)), ("gradient_checkpointing", .bool(options.checkpointing)),
+                   ("maxrss_before_steps_mb", .number(built.peak, 0)), ("rss_before_steps_mb", .number(built.resident, 0))])
 }
 
 if !wanted.isDisjoint(with: ["full", "prefill", "decode"]) {
