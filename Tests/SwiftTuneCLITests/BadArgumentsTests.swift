@@ -135,4 +135,17 @@ struct BadArgumentsTests {
         #expect(run.status != 0 && run.output.contains("--max-row-bytes") && run.output.contains("-5"), "\(run.output)")
         #expect(!FileManager.default.fileExists(atPath: output.path))
     }
+
+    /// `demo --lora-rank` at the top of Int is refused by the rank check (α = 2r is computed without overflow).
+    @Test func demoRankAtIntMax() throws {
+        let folder = try temporaryFolder("baddemo")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = try head("Defaults/data/test.jsonl", 2, into: folder)
+        let output = folder.appendingPathComponent("adapter")
+        let run = try runBinary(["demo", "--model", repositoryPath("Defaults/model"), "--dataset", data, "--test-dataset", data,
+                                 "--output", output.path, "--steps", "1", "--threads", "2", "--lora-rank", "9223372036854775807"])
+        #expect(run.status != 0 && !run.output.contains("Fatal error"), "\(run.output)")
+        #expect(run.output.contains("9223372036854775807") && run.output.contains("min(in, out) = 128"), "\(run.output)")
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
 }
