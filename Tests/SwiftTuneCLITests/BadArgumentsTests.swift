@@ -24,6 +24,8 @@ struct BadArgumentsTests {
         Case(["--max-steps", "-3"], names: "--max-steps", "-3"),
         Case(["--max_steps", "-3"], names: "--max_steps", "-3"),
         Case(["--max-steps", "0"], names: "--max-steps", "0"),
+        // Int.max steps: the warmup arithmetic trapped (and the progress line printed "/-1").
+        Case(["--max-steps", "9223372036854775807", "--warmup-ratio", "1"], names: "--max-steps", "9223372036854775807"),
         Case(["--save-steps", "-1"], names: "--save-steps", "-1"),
         Case(["--eval_steps", "-2"], names: "--eval_steps", "-2"),
         Case(["--logging-steps", "0"], names: "--logging-steps", "0"),
