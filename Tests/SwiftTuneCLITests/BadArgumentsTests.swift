@@ -60,6 +60,8 @@ struct BadArgumentsTests {
         Case(["--truncation-strategy", "middle"], names: "--truncation-strategy", "middle"),
         Case(["--lorap-lr-ratio", "-2"], names: "--lorap-lr-ratio", "-2"),
         Case(["--quantize", "int8"], names: "--quantize", "int8"),
+        Case(["--lr-scheduler", "polynomial", "--power", "-1"], names: "'power'", "-1.0"),
+        Case(["--lr-scheduler", "cosine_with_min_lr", "--min-lr", "-1"], names: "'min_lr'", "-1.0"),
     ]
 
     @Test(arguments: training)
