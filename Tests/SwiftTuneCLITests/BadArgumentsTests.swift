@@ -152,4 +152,18 @@ struct BadArgumentsTests {
         #expect(run.output.contains("9223372036854775807") && run.output.contains("min(in, out) = 128"), "\(run.output)")
         #expect(!FileManager.default.fileExists(atPath: output.path))
     }
+
+    /// A YAML line without a key is named by its line (it was read as `--` and blamed on the option above it).
+    @Test func configFileLineWithoutKey() throws {
+        let folder = try temporaryFolder("badyaml")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = try head("Defaults/data/train.jsonl", 4, into: folder)
+        let output = folder.appendingPathComponent("out")
+        let yaml = folder.appendingPathComponent("sft.yaml")
+        try "model: \(repositoryPath("Defaults/model"))\ndataset: \(data)\noutput_dir: \(output.path)\nmax_steps: 1\n: 5\n"
+            .write(to: yaml, atomically: true, encoding: .utf8)
+        let run = try runBinary(["sft", "--config", yaml.path])
+        #expect(run.status != 0 && run.output.contains("\(yaml.path):5: expected 'key: value', the key is missing"), "\(run.output)")
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
 }
