@@ -77,7 +77,7 @@ enum Console {
         if isTerminal {
             bar(p.step, p.totalSteps, detail)
         } else if logged {
-            status(String(format: "step %d/%d  epoch %.2f  ", p.step, p.totalSteps, p.epoch) + detail + "\n")
+            status(String(format: "step %ld/%ld  epoch %.2f  ", p.step, p.totalSteps, p.epoch) + detail + "\n")
         }
     }
 

@@ -62,6 +62,8 @@ enum ConfigFile {
             }
             guard let colon = line.firstIndex(of: ":") else { throw CommandError("\(path):\(n + 1): expected 'key: value'") }
             let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+            // An empty key would become the bare `--` (the end of options) and be blamed on the line above it.
+            guard !key.isEmpty else { throw CommandError("\(path):\(n + 1): expected 'key: value', the key is missing") }
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             if value.hasPrefix("[") && value.hasSuffix("]") {
                 let items = value.dropFirst().dropLast().split(separator: ",").map { unquote($0.trimmingCharacters(in: .whitespaces)) }

@@ -37,7 +37,15 @@ struct DemoCommand: ParsableCommand {
         let modelURL = URL(fileURLWithPath: model)
         let tokenizer = try Tokenizer(directory: modelURL)
         let network = try CausalLanguageModel<Float>.load(from: modelURL)
-        let test = try JSONLDataset(contentsOf: URL(fileURLWithPath: testDataset)).rows.compactMap { $0.row.conversation }
+        let test = try JSONLDataset(contentsOf: URL(fileURLWithPath: testDataset)).rows.compactMap { entry -> [DatasetMessage]? in
+            guard let conversation = entry.row.conversation else { return nil }
+            // Each held-out row is a prompt and its reference: a user message, then the assistant's answer.
+            guard conversation.count >= 2, conversation[0].role == "user", conversation[1].role == "assistant" else {
+                throw CommandError("\(testDataset):\(entry.line): a held-out row needs a user message followed by the "
+                                   + "assistant's reference answer (it has \(conversation.map(\.role)))")
+            }
+            return conversation
+        }
         let prompts = try test.map { try tokenizer.encodeChat([ChatMessage(role: "user", content: $0[0].content)], addGenerationPrompt: true).ids }
         let references = test.map { $0[1].content }
         print("SwiftTune demo: \(network.parameterCount) parameters, \(test.count) held-out phrases, \(Runtime.threadCount) threads")
@@ -47,7 +55,7 @@ struct DemoCommand: ParsableCommand {
 
         let encoder = SampleEncoder(tokenizer: tokenizer, scope: .assistantTokens, maxLength: 64)
         let samples = try JSONLDataset(contentsOf: URL(fileURLWithPath: dataset)).rows.compactMap { try encoder.encode($0.row) }
-        let lora = LoRAConfiguration(rank: loraRank, alpha: Double(2 * loraRank), dropout: 0.05, targetModules: .allLinear)
+        let lora = LoRAConfiguration(rank: loraRank, alpha: 2 * Double(loraRank), dropout: 0.05, targetModules: .allLinear)
         try network.applyLoRA(lora, seed: seed)
         var configuration = TrainingConfiguration()
         configuration.learningRate = learningRate

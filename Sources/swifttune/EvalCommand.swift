@@ -64,6 +64,6 @@ struct EvalCommand: ParsableCommand {
         }
         try writer.finish()
         let mean = totalNLL / Double(max(totalTokens, 1))
-        print(String(format: "scored tokens: %d  mean nll: %.6f  perplexity: %.4f", totalTokens, mean, Foundation.exp(mean)))
+        print(String(format: "scored tokens: %ld  mean nll: %.6f  perplexity: %.4f", totalTokens, mean, Foundation.exp(mean)))
     }
 }

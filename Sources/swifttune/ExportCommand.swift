@@ -45,7 +45,7 @@ struct ExportCommand: ParsableCommand {
         let weights = model.layers.flatMap { layer in ProjectionName.allCases.compactMap { layer.projection($0) as? NF4Linear } }
         let count = weights.reduce(0) { $0 + $1.weight.count }
         let bytes = weights.reduce(0) { $0 + $1.weight.byteCount }
-        print(String(format: "exported to %@: %d projections in NF4 (bitsandbytes layout), %d weights in %d bytes "
+        print(String(format: "exported to %@: %ld projections in NF4 (bitsandbytes layout), %ld weights in %ld bytes "
                      + "(%.3f bits per weight)", output, weights.count, count, bytes, Double(8 * bytes) / Double(max(count, 1))))
     }
 }

@@ -24,6 +24,8 @@ struct BadArgumentsTests {
         Case(["--max-steps", "-3"], names: "--max-steps", "-3"),
         Case(["--max_steps", "-3"], names: "--max_steps", "-3"),
         Case(["--max-steps", "0"], names: "--max-steps", "0"),
+        // Int.max steps: the warmup arithmetic trapped (and the progress line printed "/-1").
+        Case(["--max-steps", "9223372036854775807", "--warmup-ratio", "1"], names: "--max-steps", "9223372036854775807"),
         Case(["--save-steps", "-1"], names: "--save-steps", "-1"),
         Case(["--eval_steps", "-2"], names: "--eval_steps", "-2"),
         Case(["--logging-steps", "0"], names: "--logging-steps", "0"),
@@ -58,6 +60,8 @@ struct BadArgumentsTests {
         Case(["--truncation-strategy", "middle"], names: "--truncation-strategy", "middle"),
         Case(["--lorap-lr-ratio", "-2"], names: "--lorap-lr-ratio", "-2"),
         Case(["--quantize", "int8"], names: "--quantize", "int8"),
+        Case(["--lr-scheduler", "polynomial", "--power", "-1"], names: "'power'", "-1.0"),
+        Case(["--lr-scheduler", "cosine_with_min_lr", "--min-lr", "-1"], names: "'min_lr'", "-1.0"),
     ]
 
     @Test(arguments: training)
@@ -133,6 +137,33 @@ struct BadArgumentsTests {
         let run = try runBinary(["eval", "--model", repositoryPath("Defaults/model"), "--dataset", data, "--output", output.path,
                                  "--max-row-bytes", "-5"])
         #expect(run.status != 0 && run.output.contains("--max-row-bytes") && run.output.contains("-5"), "\(run.output)")
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
+
+    /// `demo --lora-rank` at the top of Int is refused by the rank check (α = 2r is computed without overflow).
+    @Test func demoRankAtIntMax() throws {
+        let folder = try temporaryFolder("baddemo")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = try head("Defaults/data/test.jsonl", 2, into: folder)
+        let output = folder.appendingPathComponent("adapter")
+        let run = try runBinary(["demo", "--model", repositoryPath("Defaults/model"), "--dataset", data, "--test-dataset", data,
+                                 "--output", output.path, "--steps", "1", "--threads", "2", "--lora-rank", "9223372036854775807"])
+        #expect(run.status != 0 && !run.output.contains("Fatal error"), "\(run.output)")
+        #expect(run.output.contains("9223372036854775807") && run.output.contains("min(in, out) = 128"), "\(run.output)")
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
+
+    /// A YAML line without a key is named by its line (it was read as `--` and blamed on the option above it).
+    @Test func configFileLineWithoutKey() throws {
+        let folder = try temporaryFolder("badyaml")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = try head("Defaults/data/train.jsonl", 4, into: folder)
+        let output = folder.appendingPathComponent("out")
+        let yaml = folder.appendingPathComponent("sft.yaml")
+        try "model: \(repositoryPath("Defaults/model"))\ndataset: \(data)\noutput_dir: \(output.path)\nmax_steps: 1\n: 5\n"
+            .write(to: yaml, atomically: true, encoding: .utf8)
+        let run = try runBinary(["sft", "--config", yaml.path])
+        #expect(run.status != 0 && run.output.contains("\(yaml.path):5: expected 'key: value', the key is missing"), "\(run.output)")
         #expect(!FileManager.default.fileExists(atPath: output.path))
     }
 }

@@ -111,4 +111,19 @@ struct BadRowsTests {
         }
         #expect(counts.count == 2 && counts[1] <= 6, "\(counts)")
     }
+
+    /// `demo` held-out rows are a prompt and its reference; a row without the assistant's answer is named, not a crash.
+    @Test func demoHeldOutRowWithoutReference() throws {
+        let (folder, path) = try dataset([
+            #"{"messages": [{"role": "user", "content": "Translate to Tunish: two birds"}, {"role": "assistant", "content": "tupu meku"}]}"#,
+            #"{"messages": [{"role": "user", "content": "Translate to Tunish: a bird"}]}"#,
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathComponent("adapter")
+        let run = try runBinary(["demo", "--model", repositoryPath("Defaults/model"), "--dataset", path, "--test-dataset", path,
+                                 "--output", output.path, "--steps", "1", "--threads", "2"])
+        #expect(run.status != 0 && !run.output.contains("Fatal error"), "\(run.output)")
+        #expect(run.output.contains("\(path):2: a held-out row needs a user message followed by"), "\(run.output)")
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
 }

@@ -24,7 +24,7 @@ import Testing
     }
 
     static let base: [String: Any] = [
-        "architectures": ["LlamaForCausalLM"], "vocab_size": 64, "hidden_size": 16, "intermediate_size": 32,
+        "architectures": ["LlamaForCausalLM"], "vocab_size": 1024, "hidden_size": 16, "intermediate_size": 32,
         "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 32,
     ]
 
@@ -53,5 +53,25 @@ import Testing
         let (missing, _, other) = try run(config: Self.base, tokenizer: "/nonexistent-tokenizer")
         defer { try? FileManager.default.removeItem(at: other.deletingLastPathComponent()) }
         #expect("\(missing.map { "\($0)" } ?? "")".hasPrefix("--tokenizer /nonexistent-tokenizer"), "\(String(describing: missing))")
+    }
+
+    /// The tokenizer copied into the model must load and fit the embedding table (both were copied unchecked).
+    @Test func tokenizerIsCheckedAgainstTheConfiguration() throws {
+        var small = Self.base
+        small["vocab_size"] = 64
+        let (error, path, output) = try run(config: small)
+        defer { try? FileManager.default.removeItem(at: output.deletingLastPathComponent()) }
+        let message = "\(error.map { "\($0)" } ?? "no error")"
+        #expect(message.hasPrefix("--model-config \(path): 'vocab_size' = 64 is smaller than the 964 tokens"), "\(message)")
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+
+        let broken = try temporaryFolder("init-tokenizer")
+        defer { try? FileManager.default.removeItem(at: broken) }
+        try Data("{\"model\": ".utf8).write(to: broken.appendingPathComponent("tokenizer.json"))
+        let (bad, _, other) = try run(config: Self.base, tokenizer: broken.path)
+        defer { try? FileManager.default.removeItem(at: other.deletingLastPathComponent()) }
+        let text = "\(bad.map { "\($0)" } ?? "no error")"
+        #expect(text.hasPrefix("--tokenizer \(broken.path)/tokenizer.json: invalid JSON"), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: other.path))
     }
 }

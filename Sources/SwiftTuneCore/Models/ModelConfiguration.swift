@@ -93,7 +93,11 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         case useSlidingWindow = "use_sliding_window"
         case eosTokenID = "eos_token_id"
         case bosTokenID = "bos_token_id"
+        case hiddenActivation = "hidden_act"
     }
+
+    /// The `hidden_act` values of the MLP SwiftTune computes (SiLU-gated; `swish` is PyTorch's other name for it).
+    static let supportedActivations = ["silu", "swish"]
 
     /// The keys of a `rope_scaling` / `rope_parameters` object.
     struct RopeKeys: Codable {
@@ -187,6 +191,12 @@ public struct ModelConfiguration: Codable, Sendable, Equatable {
         }
         endOfSequenceTokenIDs = try c.decodeIfPresent(OneOrMany.self, forKey: .eosTokenID)?.values ?? []
         beginningOfSequenceTokenID = try c.decodeIfPresent(Int.self, forKey: .bosTokenID)
+        // Every supported architecture gates its MLP with SiLU; another activation would be computed wrongly, silently.
+        if let activation = try c.decodeIfPresent(String.self, forKey: .hiddenActivation),
+           !Self.supportedActivations.contains(activation) {
+            throw ModelConfigurationError.invalidValue(file: "config.json", field: "hidden_act", value: "\"\(activation)\"",
+                                                       requirement: "SwiftTune computes silu (swish) only")
+        }
         try validate(file: "config.json", headDimensionGiven: try c.decodeIfPresent(Int.self, forKey: .headDimension) != nil)
     }
 

@@ -93,6 +93,18 @@ extension LearningRateScheduler {
             }
             return n
         }
+        /// A number in `range`: a negative floor, end or power makes the learning rate negative or unbounded
+        /// (transformers does not check; the run would silently stop learning or diverge).
+        func number(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
+            guard let n = try number(key) else { return nil }
+            guard range.contains(n) else {
+                let allowed = range.upperBound == .greatestFiniteMagnitude ? "must be ≥ \(range.lowerBound)"
+                    : "must be in [\(range.lowerBound), \(range.upperBound)]"
+                throw LearningRateSchedulerError.invalidValue(scheduler: name, key: key, value: "\(n)", reason: allowed)
+            }
+            return n
+        }
+        let nonNegative = 0...Double.greatestFiniteMagnitude
         func integer(_ key: String) throws -> Int? {
             guard let n = try number(key) else { return nil }
             guard n == n.rounded(), n >= 0, n < 1e15 else {
@@ -115,7 +127,7 @@ extension LearningRateScheduler {
         case "cosine": self = .cosine(numCycles: try number("num_cycles") ?? 0.5)
         case "cosine_with_restarts": self = .cosineWithRestarts(numCycles: try integer("num_cycles") ?? 1)
         case "cosine_with_min_lr":
-            let (rate, absolute) = (try number("min_lr_rate"), try number("min_lr"))
+            let (rate, absolute) = (try number("min_lr_rate", in: 0...1), try number("min_lr", in: nonNegative))
             let cycles = try number("num_cycles") ?? 0.5
             switch (rate, absolute) {
             case let (r?, nil): self = .cosineWithMinLR(.rate(r), numCycles: cycles)
@@ -125,7 +137,8 @@ extension LearningRateScheduler {
                 throw LearningRateSchedulerError.invalidValue(scheduler: name, key: "min_lr", value: "\(absolute!)",
                                                               reason: "only one of min_lr and min_lr_rate may be set")
             }
-        case "polynomial": self = .polynomial(lrEnd: try number("lr_end") ?? 1e-7, power: try number("power") ?? 1)
+        case "polynomial": self = .polynomial(lrEnd: try number("lr_end", in: nonNegative) ?? 1e-7,
+                                              power: try number("power", in: nonNegative) ?? 1)
         case "inverse_sqrt":
             let timescale = try integer("timescale")
             if timescale == 0 {
@@ -139,7 +152,7 @@ extension LearningRateScheduler {
             self = .warmupStableDecay(WarmupStableDecay(
                 numDecaySteps: decay, numStableSteps: try integer("num_stable_steps"),
                 warmupType: try shape("warmup_type", default: .linear), decayType: try shape("decay_type", default: .cosine),
-                minLRRatio: try number("min_lr_ratio") ?? 0, numCycles: try number("num_cycles") ?? 0.5))
+                minLRRatio: try number("min_lr_ratio", in: 0...1) ?? 0, numCycles: try number("num_cycles") ?? 0.5))
         }
     }
 

@@ -3,12 +3,16 @@ extension TrainingConfiguration {
     /// arithmetic cannot overflow.
     public static let maxBatchSize = 1 << 20
 
+    /// The largest `max_steps` accepted (10¹⁵, the bound `num_train_epochs` is held to): step arithmetic such as
+    /// the warmup (`max_steps × warmup_ratio`) stays exact in a `Double` and inside `Int`.
+    public static let maxStepCount = 1_000_000_000_000_000
+
     /// Checks every setting against its range, once, before any work starts.
     ///
     /// Ranges: `learning_rate`, `weight_decay`, `sgd_momentum`, `max_grad_norm` (0 = no clipping) finite ≥ 0;
     /// `adam_beta1` and `adam_beta2` in [0, 1); `adam_epsilon` finite > 0; `lorap_lr_ratio` finite > 0;
-    /// `num_train_epochs` finite > 0; `warmup_ratio` in [0, 1]; `warmup_steps` ≥ 0; `max_steps`, `max_length` and
-    /// `logging_steps` ≥ 1; `per_device_train_batch_size` and `gradient_accumulation_steps` in
+    /// `num_train_epochs` finite > 0; `warmup_ratio` in [0, 1]; `warmup_steps` ≥ 0; `max_steps` in
+    /// [1, ``maxStepCount``]; `max_length` and `logging_steps` ≥ 1; `per_device_train_batch_size` and `gradient_accumulation_steps` in
     /// [1, ``maxBatchSize``];
     /// `save_steps` and `eval_steps` ≥ 0, where 0 means "only at the end" (transformers refuses `logging_steps` 0,
     /// as here).
@@ -52,7 +56,7 @@ extension TrainingConfiguration {
         try atLeast("max_length", maxLength, 1)
         try atLeast("warmup_steps", warmupSteps, 0)
         if !(warmupRatio >= 0 && warmupRatio <= 1) { try fail("warmup_ratio", warmupRatio, "in [0, 1]") }
-        try atLeast("max_steps", maxSteps, 1)
+        try within("max_steps", maxSteps, 1...TrainingConfiguration.maxStepCount)
         try finitePositive("num_train_epochs", numTrainEpochs)
         try atLeast("save_steps", saveSteps, 0, " (0: only at the end)")
         try atLeast("eval_steps", evalSteps, 0, " (0: only at the end)")

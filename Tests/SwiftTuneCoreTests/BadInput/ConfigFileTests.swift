@@ -27,6 +27,8 @@ import Testing
         Case(field: "rope_theta", value: "0", expected: "'rope_theta' = 0.0: must be a finite number > 0"),
         Case(field: "partial_rotary_factor", value: "1.5", expected: "'partial_rotary_factor' = 1.5: must be in (0, 1]"),
         Case(field: "sliding_window", value: "-4", expected: "'sliding_window' = -4"),
+        // Not computed by any supported architecture: refused rather than silently run as SiLU.
+        Case(field: "hidden_act", value: "\"gelu\"", expected: "'hidden_act' = \"gelu\": SwiftTune computes silu (swish) only"),
     ]
 
     @Test(arguments: cases) func badFieldIsNamed(_ c: Case) throws {

@@ -100,6 +100,17 @@ struct LearningRateScheduleTests {
         #expect(throws: LearningRateSchedulerError.self) {
             try LearningRateScheduler(name: "warmup_stable_decay", kwargs: ["num_decay_steps": .number(3), "decay_type": .string("exp")])
         }
+        // A negative power, end or floor would make the rate unbounded or negative; each is named.
+        for (name, kwargs) in [("polynomial", ["power": -1.0]), ("polynomial", ["lr_end": -1e-6]),
+                               ("cosine_with_min_lr", ["min_lr": -1.0]), ("cosine_with_min_lr", ["min_lr_rate": 1.5]),
+                               ("warmup_stable_decay", ["num_decay_steps": 2, "min_lr_ratio": -0.1])] {
+            let key = kwargs.keys.first { $0 != "num_decay_steps" }!
+            #expect(throws: LearningRateSchedulerError.invalidValue(
+                scheduler: name, key: key, value: "\(kwargs[key]!)",
+                reason: key == "min_lr_rate" || key == "min_lr_ratio" ? "must be in [0.0, 1.0]" : "must be ≥ 0.0")) {
+                try LearningRateScheduler(name: name, kwargs: kwargs.mapValues { .number($0) })
+            }
+        }
         var c = TrainingConfiguration()
         c.learningRate = 1e-8
         c.lrScheduler = .polynomial()
