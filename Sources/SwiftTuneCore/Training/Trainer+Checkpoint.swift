@@ -66,6 +66,10 @@ extension Trainer {
                              ("skipped_nonfinite_steps", state.skippedSteps ?? 0)] where !(0...(1 << 50)).contains(value) {
             throw TrainingError.badCheckpoint(path: stateURL.path, reason: "'\(key)' is \(value), not a count in [0, 2^50]")
         }
+        guard state.step <= totalSteps else {
+            throw TrainingError.badCheckpoint(path: stateURL.path, reason: "the checkpoint is at step \(state.step), past this run's "
+                                              + "\(totalSteps) steps (raise --max-steps or --num-train-epochs to continue it)")
+        }
         var notes: [String] = []
         if let recorded = state.fingerprint {
             if let d = recorded.firstDifference(from: fingerprint) {

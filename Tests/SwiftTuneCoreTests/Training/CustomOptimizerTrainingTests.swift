@@ -60,4 +60,20 @@ struct CustomOptimizerTrainingTests {
             #expect(field == "optimizer" && recorded == "averaged_gd decay=0.5")
         }
     }
+
+    /// A checkpoint past the run's last step is refused (it would train nothing and save as if finished).
+    @Test func checkpointPastTheLastStepIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swifttune-pastend-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try trainer()
+        try first.train(onProgress: { $0.step == 2 ? .stop : .proceed }, onCheckpoint: { try $0.saveCheckpoint(to: dir) })
+        var shorter = configuration()
+        shorter.maxSteps = 1
+        let m = try model()
+        let second = try Trainer(model: m, objective: try SFTObjective(model: m, samples: samples(), configuration: shorter),
+                                 configuration: shorter, optimizer: AveragedGradientDescent(learningRate: 0.05))
+        let error = #expect(throws: TrainingError.self) { try second.resume(from: dir) }
+        #expect("\(try #require(error))".contains("step 2, past this run's 1 steps"), "\(String(describing: error))")
+        #expect(second.step == 0)
+    }
 }
