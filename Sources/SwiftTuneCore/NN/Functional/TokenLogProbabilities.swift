@@ -3,16 +3,22 @@
 ///
 ///     logp_i = log softmax(h_i · Wᵀ)[t_i] = h_i · W[t_i] − logsumexp(h_i · Wᵀ)      (0 where t_i = −100)
 ///
-/// Backward recomputes each chunk's logits (one extra `[rows, V]` gemm per chunk instead of keeping them):
-/// with upstream gradient g_i, ∂logits_i = g_i · (onehot(t_i) − softmax(logits_i)), then
-/// ∂h = ∂logits · W and, when `weight` requires a gradient (full fine-tuning, a tied embedding),
-/// ∂W = Σ_chunks ∂logitsᵀ · h. The peak is one chunk's logits (`chunkRows` · V floats).
+/// Only the scored rows (t_i ≠ −100) are sent through the output layer: a preference row's prompt positions
+/// cost no `[rows, V]` gemm, forward or backward, and get a zero gradient.
+///
+/// Backward: with upstream gradient g_i, ∂logits_i = g_i · (onehot(t_i) − softmax(logits_i)), so
+/// ∂h_i = g_i · J_i with J_i = (onehot(t_i) − softmax(logits_i)) · W. With a frozen `weight` (LoRA, QLoRA) the
+/// forward, when it records gradients for `hidden`, stores J (`[scored, C]`, C floats a row) and backward only
+/// scales its rows; no logits are recomputed. When `weight` requires a gradient (full fine-tuning, a tied
+/// embedding) backward recomputes each chunk's logits (one extra `[rows, V]` gemm per chunk instead of keeping
+/// them) and also returns ∂W = Σ_chunks ∂logitsᵀ · h. Without gradients (a reference pass) only the values are
+/// computed. The peak is one chunk's logits (`chunkRows` · V floats).
 ///
 /// - Parameters:
 ///   - hidden: `[N, C]` final hidden states (after the last norm).
 ///   - weight: `[V, C]` output (LM head) weight.
 ///   - targets: N token ids in `0..<V`, or ``ignoreIndex`` for rows that are not scored.
-///   - chunkRows: rows per chunk; default about 8M logits per chunk. The result does not depend on it.
+///   - chunkRows: scored rows per chunk; default about 8M logits per chunk. The result does not depend on it.
 /// - Returns: `[N]` log-probabilities, 0 at ignored rows.
 /// - Precondition: shapes agree and every scored target is in the vocabulary (the model entry points
 ///   ``CausalLanguageModel/tokenLogProbabilities(_:labels:shape:layout:)`` check and throw instead).
@@ -29,7 +35,7 @@ public func tokenLogProbabilities<Scalar: TensorScalar>(hidden: Tensor<Scalar>, 
 /// ``tokenLogProbabilities(hidden:weight:targets:chunkRows:)`` with the output layer given as closures, for an
 /// output weight that is not a float tensor (a ``BFloat16Matrix``): `logits(h)` is `[n, C]` → `[n, V]`,
 /// `inputGradient(g)` is `g · W`, `[n, V]` → `[n, C]`. `weight`, when given, is the float weight that receives
-/// ∂W if it requires a gradient.
+/// ∂W if it requires a gradient. Both closures only ever see scored rows.
 func chunkedTokenLogProbabilities<Scalar: TensorScalar>(
     hidden: Tensor<Scalar>, vocabularySize vocabulary: Int, targets: [Int], chunkRows: Int?, weight: Tensor<Scalar>?,
     logits chunkLogits: @escaping (Tensor<Scalar>) -> Tensor<Scalar>,
@@ -40,26 +46,62 @@ func chunkedTokenLogProbabilities<Scalar: TensorScalar>(
     for t in targets where t != ignoreIndex {
         precondition(t >= 0 && t < vocabulary, "tokenLogProbabilities target \(t) outside 0..<\(vocabulary)")
     }
+    let width = rows > 0 ? hidden.count / rows : 0
+    // The scored rows, gathered (a view of `hidden` itself when every row is scored).
+    let scored = targets.indices.filter { targets[$0] != ignoreIndex }
+    let h = scored.count == rows ? hidden.detached : hidden.detached.indexSelect(axis: 0, indices: scored)
+    let scoredTargets = scored.map { Int64(targets[$0]) }
+    let count = scored.count
     let target = max(1, chunkRows ?? (1 << 23) / max(1, vocabulary))
-    let chunks = max(1, (rows + target - 1) / target)
-    let step = max(1, (rows + chunks - 1) / chunks)
-    let ranges = stride(from: 0, to: rows, by: step).map { $0..<min(rows, $0 + step) }
-    let h = hidden.detached
+    let chunks = max(1, (count + target - 1) / target)
+    let step = max(1, (count + chunks - 1) / chunks)
+    let ranges = stride(from: 0, to: count, by: step).map { $0..<min(count, $0 + step) }
+    let trainableWeight = weight.map { $0.requiresGradient } ?? false
+    let recording = GradMode.isEnabled && (hidden.requiresGradient || trainableWeight)
+    // J = (onehot − softmax) · W per scored row, kept by the forward for a frozen weight (see above).
+    let storesJacobian = recording && !trainableWeight
+    var jacobian: [Tensor<Scalar>] = []
     // Forward: per chunk, −(cross-entropy of each row) is its log-probability.
     var values = [Scalar](repeating: 0, count: rows)
     for range in ranges {
         var logits = withoutGradients { chunkLogits(h.slice(axis: 0, range)) }
         let n = range.count
-        let chunkTargets = targets[range].map(Int64.init)
+        let chunkTargets = Array(scoredTargets[range])
         var (lse, perRow) = ([Scalar](repeating: 0, count: n), [Scalar](repeating: 0, count: n))
         logits.withUnsafeMutableScalars { l in
-            Kernels.crossEntropyForward(loss: &perRow, lse: &lse, logits: l.baseAddress!, targets: chunkTargets,
+            let p = l.baseAddress!
+            Kernels.crossEntropyForward(loss: &perRow, lse: &lse, logits: p, targets: chunkTargets,
                                         weights: nil, rows: n, vocabulary: vocabulary, ignoreIndex: ignoreIndex)
+            if storesJacobian {
+                // ∂logp/∂logits = onehot − softmax: the cross-entropy backward with dloss = −1, over the logits.
+                let minusOne = [Scalar](repeating: -1, count: n)
+                Kernels.crossEntropyBackward(dlogits: p, logits: p, lse: lse, targets: chunkTargets, weights: nil,
+                                             dloss: minusOne, rows: n, vocabulary: vocabulary, ignoreIndex: ignoreIndex)
+            }
         }
-        for i in 0..<n { values[range.lowerBound + i] = -perRow[i] }
+        if storesJacobian { jacobian.append(withoutGradients { inputGradient(logits) }) }
+        for i in 0..<n { values[scored[range.lowerBound + i]] = -perRow[i] }
     }
     let out = Tensor(shape: [rows], scalars: values)
-    let trainableWeight = weight.map { $0.requiresGradient } ?? false
+    guard recording else { return out }
+    // ∂h is zero at ignored rows; g_i · (row i of the scored rows' gradient) at the others.
+    func scatter(_ dScored: Tensor<Scalar>, scale upstream: [Scalar]?) -> Tensor<Scalar> {
+        Tensor(shape: [rows, width]) { dst in
+            if scored.count < rows { dst.initialize(repeating: 0) }
+            dScored.withUnsafeScalars { src in
+                for (j, i) in scored.enumerated() {
+                    let g = upstream?[i] ?? 1
+                    for k in 0..<width { (dst.baseAddress! + i * width + k).initialize(to: g * src[j * width + k]) }
+                }
+            }
+        }
+    }
+    if storesJacobian {
+        let j = jacobian.count == 1 ? jacobian[0] : Tensor.concatenate(jacobian, axis: 0)
+        return Tensor.record("tokenLogProbabilities", out, inputs: [hidden]) { g, needs in
+            [needs[0] ? (count > 0 ? scatter(j, scale: g.scalars) : Tensor.zeros([rows, width])) : nil]
+        }
+    }
     let inputs = trainableWeight ? [hidden, weight!] : [hidden]
     return Tensor.record("tokenLogProbabilities", out, inputs: inputs) { g, needs in
         let upstream = g.scalars
@@ -69,10 +111,10 @@ func chunkedTokenLogProbabilities<Scalar: TensorScalar>(
             let hc = h.slice(axis: 0, range)
             var logits = withoutGradients { chunkLogits(hc) }
             let n = range.count
-            let chunkTargets = targets[range].map(Int64.init)
+            let chunkTargets = Array(scoredTargets[range])
             var (lse, perRow) = ([Scalar](repeating: 0, count: n), [Scalar](repeating: 0, count: n))
             // ∂logp/∂logits = onehot − softmax = −(softmax − onehot): the cross-entropy backward with dloss = −g.
-            let dloss = upstream[range].map { -$0 }
+            let dloss = range.map { -upstream[scored[$0]] }
             logits.withUnsafeMutableScalars { l in
                 let p = l.baseAddress!
                 Kernels.crossEntropyForward(loss: &perRow, lse: &lse, logits: p, targets: chunkTargets, weights: nil,
@@ -86,8 +128,12 @@ func chunkedTokenLogProbabilities<Scalar: TensorScalar>(
                 dWeight = dWeight.map { $0.adding(part) } ?? part
             }
         }
-        var grads: [Tensor<Scalar>?] = [needs[0] ? Tensor.concatenate(dHidden, axis: 0) : nil]
-        if trainableWeight { grads.append(dWeight) }
+        var grads: [Tensor<Scalar>?] = [nil]
+        if needs[0] {
+            grads[0] = count == 0 ? Tensor.zeros([rows, width])
+                : scatter(dHidden.count == 1 ? dHidden[0] : Tensor.concatenate(dHidden, axis: 0), scale: nil)
+        }
+        if trainableWeight { grads.append(dWeight ?? Tensor.zeros(weight!.shape)) }
         return grads
     }
 }
