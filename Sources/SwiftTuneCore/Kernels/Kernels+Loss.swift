@@ -41,4 +41,24 @@ extension Kernels {
             }
         }
     }
+
+    /// Per-row cross-entropy of `logits [rows, V]` against `targets` (rows at `ignoreIndex` give 0); then, when
+    /// `dloss` is given, `dloss[r] · ∂loss_r/∂logits` is written over the logits themselves (no second `[rows, V]`
+    /// buffer) — what the chunked losses and log-probabilities do per chunk.
+    /// - Returns: the per-row losses, `[rows]`.
+    static func crossEntropyInPlace<S: TensorScalar>(_ logits: inout Tensor<S>, targets: [Int64], dloss: [S]?,
+                                                     vocabulary: Int, ignoreIndex: Int) -> [S] {
+        let rows = targets.count
+        var (lse, perRow) = ([S](repeating: 0, count: rows), [S](repeating: 0, count: rows))
+        logits.withUnsafeMutableScalars { l in
+            guard let p = l.baseAddress else { return }
+            crossEntropyForward(loss: &perRow, lse: &lse, logits: p, targets: targets, weights: nil, rows: rows,
+                                vocabulary: vocabulary, ignoreIndex: ignoreIndex)
+            if let dloss {
+                crossEntropyBackward(dlogits: p, logits: p, lse: lse, targets: targets, weights: nil, dloss: dloss,
+                                     rows: rows, vocabulary: vocabulary, ignoreIndex: ignoreIndex)
+            }
+        }
+        return perRow
+    }
 }

@@ -61,16 +61,9 @@ func chunkedCrossEntropy<Scalar: TensorScalar>(
         // The chunk's loss, then ∂loss/∂logits written over the logits themselves (no second [n, V] buffer).
         var logits = withoutGradients { chunkLogits(h.slice(axis: 0, start..<end)) }
         let n = end - start
-        let chunkTargets = targets[start..<end].map(Int64.init)
-        var (lse, perRow) = ([Scalar](repeating: 0, count: n), [Scalar](repeating: 0, count: n))
-        let dloss = [Scalar](repeating: scale, count: n)
-        logits.withUnsafeMutableScalars { l in
-            let p = l.baseAddress!
-            Kernels.crossEntropyForward(loss: &perRow, lse: &lse, logits: p, targets: chunkTargets, weights: nil,
-                                        rows: n, vocabulary: vocabulary, ignoreIndex: ignoreIndex)
-            Kernels.crossEntropyBackward(dlogits: p, logits: p, lse: lse, targets: chunkTargets, weights: nil,
-                                         dloss: dloss, rows: n, vocabulary: vocabulary, ignoreIndex: ignoreIndex)
-        }
+        let perRow = Kernels.crossEntropyInPlace(&logits, targets: targets[start..<end].map(Int64.init),
+                                                 dloss: [Scalar](repeating: scale, count: n),
+                                                 vocabulary: vocabulary, ignoreIndex: ignoreIndex)
         total += perRow.reduce(0.0) { $0 + $1.doubleValue }
         inputGradients.append(withoutGradients { inputGradient(logits) })
     }

@@ -66,19 +66,10 @@ func chunkedTokenLogProbabilities<Scalar: TensorScalar>(
     for range in ranges {
         var logits = withoutGradients { chunkLogits(h.slice(axis: 0, range)) }
         let n = range.count
-        let chunkTargets = Array(scoredTargets[range])
-        var (lse, perRow) = ([Scalar](repeating: 0, count: n), [Scalar](repeating: 0, count: n))
-        logits.withUnsafeMutableScalars { l in
-            let p = l.baseAddress!
-            Kernels.crossEntropyForward(loss: &perRow, lse: &lse, logits: p, targets: chunkTargets,
-                                        weights: nil, rows: n, vocabulary: vocabulary, ignoreIndex: ignoreIndex)
-            if storesJacobian {
-                // ∂logp/∂logits = onehot − softmax: the cross-entropy backward with dloss = −1, over the logits.
-                let minusOne = [Scalar](repeating: -1, count: n)
-                Kernels.crossEntropyBackward(dlogits: p, logits: p, lse: lse, targets: chunkTargets, weights: nil,
-                                             dloss: minusOne, rows: n, vocabulary: vocabulary, ignoreIndex: ignoreIndex)
-            }
-        }
+        // ∂logp/∂logits = onehot − softmax: the cross-entropy backward with dloss = −1, over the logits.
+        let perRow = Kernels.crossEntropyInPlace(&logits, targets: Array(scoredTargets[range]),
+                                                 dloss: storesJacobian ? [Scalar](repeating: -1, count: n) : nil,
+                                                 vocabulary: vocabulary, ignoreIndex: ignoreIndex)
         if storesJacobian { jacobian.append(withoutGradients { inputGradient(logits) }) }
         for i in 0..<n { values[scored[range.lowerBound + i]] = -perRow[i] }
     }
@@ -111,17 +102,10 @@ func chunkedTokenLogProbabilities<Scalar: TensorScalar>(
             let hc = h.slice(axis: 0, range)
             var logits = withoutGradients { chunkLogits(hc) }
             let n = range.count
-            let chunkTargets = Array(scoredTargets[range])
-            var (lse, perRow) = ([Scalar](repeating: 0, count: n), [Scalar](repeating: 0, count: n))
             // ∂logp/∂logits = onehot − softmax = −(softmax − onehot): the cross-entropy backward with dloss = −g.
-            let dloss = range.map { -upstream[scored[$0]] }
-            logits.withUnsafeMutableScalars { l in
-                let p = l.baseAddress!
-                Kernels.crossEntropyForward(loss: &perRow, lse: &lse, logits: p, targets: chunkTargets, weights: nil,
-                                            rows: n, vocabulary: vocabulary, ignoreIndex: ignoreIndex)
-                Kernels.crossEntropyBackward(dlogits: p, logits: p, lse: lse, targets: chunkTargets, weights: nil,
-                                             dloss: dloss, rows: n, vocabulary: vocabulary, ignoreIndex: ignoreIndex)
-            }
+            _ = Kernels.crossEntropyInPlace(&logits, targets: Array(scoredTargets[range]),
+                                            dloss: range.map { -upstream[scored[$0]] },
+                                            vocabulary: vocabulary, ignoreIndex: ignoreIndex)
             if needs[0] { dHidden.append(withoutGradients { inputGradient(logits) }) }
             if trainableWeight && needs[1] {
                 let part = withoutGradients { matmul(logits, hc, transposeA: true) }
