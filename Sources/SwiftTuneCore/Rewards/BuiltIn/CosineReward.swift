@@ -25,10 +25,12 @@ public struct CosineReward: RewardFunction {
         self.maxLenValueCorrect = maxLenValueCorrect
     }
 
+    /// - Throws: ``RewardError`` when a row has no string `solution`.
     public func scores(for inputs: [RewardInput]) throws -> [Double?] {
-        let accuracy = try AccuracyReward().scores(for: inputs)
-        return zip(inputs, accuracy).map { input, acc in
-            let correct = (acc ?? 0) >= 1
+        try inputs.enumerated().map { i, input in
+            let acc = AccuracyReward.score(completion: input.completion,
+                                           solution: try input.string("solution", reward: name, row: i))
+            let correct = acc >= 1
             let lo = correct ? maxLenValueCorrect : maxLenValueWrong, hi = correct ? minLenValueCorrect : minLenValueWrong
             let t = Double(input.completionIDs.count), T = Double(maxLength)
             return hi - (hi - lo) * (1 - Foundation.cos(t * Double.pi / T)) / 2
