@@ -5,7 +5,7 @@
 /// the whole solution) is the gold answer; an unparseable gold answer scores 0.
 ///
 /// Where ms-swift hands both to `math_verify` (LaTeX/SymPy parsing and symbolic equivalence), SwiftTune extracts
-/// and compares with ``MathAnswer``'s rules: the last number in the (boxed) text, fractions and percentages
+/// and compares with its own rules (`MathAnswer`): the last number in the (boxed) text, fractions and percentages
 /// included, compared numerically (relative 10⁻⁹); with no number, the whitespace-free texts compared exactly
 /// (math_verify would give 0 to a plain-word gold answer and may accept symbolically equal expressions such as
 /// `x^2+1` and `1+x^2`, which SwiftTune does not).
