@@ -31,20 +31,13 @@ public enum RewardRegistry {
         case "accuracy": return AccuracyReward()
         case "format": return FormatReward()
         case "cosine":
-            return CosineReward(maxLength: try positive(options.cosineMaxLen ?? options.maxCompletionLength, "cosine_max_len"),
+            return try CosineReward(maxLength: try positive(options.cosineMaxLen ?? options.maxCompletionLength, "cosine_max_len"),
                                 minLenValueWrong: options.cosineMinLenValueWrong,
                                 maxLenValueWrong: options.cosineMaxLenValueWrong,
                                 minLenValueCorrect: options.cosineMinLenValueCorrect,
                                 maxLenValueCorrect: options.cosineMaxLenValueCorrect)
         case "repetition":
-            guard options.repetitionNGrams >= 1 else {
-                throw RewardError.invalidOption(name: "repetition_n_grams", value: "\(options.repetitionNGrams)", requirement: "≥ 1")
-            }
-            guard options.repetitionMaxPenalty.isFinite else {
-                throw RewardError.invalidOption(name: "repetition_max_penalty", value: "\(options.repetitionMaxPenalty)",
-                                                requirement: "finite")
-            }
-            return RepetitionReward(ngramSize: options.repetitionNGrams, maxPenalty: options.repetitionMaxPenalty)
+            return try RepetitionReward(ngramSize: options.repetitionNGrams, maxPenalty: options.repetitionMaxPenalty)
         case "soft_overlong":
             let maxLength = try positive(options.softMaxLength ?? options.maxCompletionLength, "soft_max_length")
             guard let cache = options.softCacheLength else {

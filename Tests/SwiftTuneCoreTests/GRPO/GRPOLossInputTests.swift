@@ -38,6 +38,14 @@ struct GRPOLossInputTests {
         #expect(throws: GRPOError.shapeMismatch(field: "truncated", expected: "2 flags", got: "3")) {
             try loss(policy: policy, advantages: [1, -1], completionMask: mask, truncated: [true, false, false])
         }
+        #expect(throws: GRPOError.nonFinite(field: "oldPolicy", index: 4, value: -.infinity)) {
+            try loss(policy: policy, oldPolicy: Tensor(shape: [2, 3], scalars: [-1, -1, -1, -1, -.infinity, -1]),
+                     advantages: [1, -1], completionMask: mask)
+        }
+        #expect(throws: GRPOError.self) {
+            try GRPOLoss(beta: 0.1)(policy: policy, reference: Tensor(shape: [2, 3], scalars: [-1, .nan, -1, -1, -1, -1]),
+                                    advantages: [1, -1], completionMask: mask)
+        }
         let withKL = GRPOLoss(beta: 0.04)
         #expect(throws: GRPOError.self) { try withKL(policy: policy, advantages: [1, -1], completionMask: mask) }
         #expect(throws: GRPOError.shapeMismatch(field: "policy", expected: "[B, T] per-token log-probabilities",

@@ -33,7 +33,21 @@ struct RewardRegistryTests {
             try RewardRegistry.make("soft_overlong", options: o)
         }
         o.repetitionNGrams = 0
-        #expect(throws: RewardError.self) { try RewardRegistry.make("repetition", options: o) }
+        #expect(throws: RewardError.invalidOption(name: "repetition_n_grams", value: "0", requirement: "≥ 1")) {
+            try RewardRegistry.make("repetition", options: o)
+        }
+        #expect(throws: RewardError.invalidOption(name: "repetition_n_grams", value: "-2", requirement: "≥ 1")) {
+            try RepetitionReward(ngramSize: -2)
+        }
+        #expect(throws: RewardError.invalidOption(name: "repetition_max_penalty", value: "nan", requirement: "finite")) {
+            try RepetitionReward(maxPenalty: .nan)
+        }
+        #expect(throws: RewardError.invalidOption(name: "cosine_max_len", value: "0", requirement: "≥ 1")) {
+            try CosineReward(maxLength: 0)
+        }
+        #expect(throws: RewardError.invalidOption(name: "cosine_max_len_value_correct", value: "inf", requirement: "finite")) {
+            try CosineReward(maxLength: 4, maxLenValueCorrect: .infinity)
+        }
     }
 
     @Test(arguments: ["accuracy", "cosine", "bleu", "chrf", "exact_match"])

@@ -16,8 +16,18 @@ public struct CosineReward: RewardFunction {
     public var maxLength: Int
 
     /// The cosine reward (ms-swift's defaults −0.5, 0, 1, 0.5).
+    /// - Throws: ``RewardError/invalidOption(name:value:requirement:)`` for `cosine_max_len` < 1 or a value that
+    ///   is not finite.
     public init(maxLength: Int, minLenValueWrong: Double = -0.5, maxLenValueWrong: Double = 0,
-                minLenValueCorrect: Double = 1, maxLenValueCorrect: Double = 0.5) {
+                minLenValueCorrect: Double = 1, maxLenValueCorrect: Double = 0.5) throws {
+        guard maxLength >= 1 else {
+            throw RewardError.invalidOption(name: "cosine_max_len", value: "\(maxLength)", requirement: "≥ 1")
+        }
+        for (option, value) in [("cosine_min_len_value_wrong", minLenValueWrong), ("cosine_max_len_value_wrong", maxLenValueWrong),
+                                ("cosine_min_len_value_correct", minLenValueCorrect),
+                                ("cosine_max_len_value_correct", maxLenValueCorrect)] where !value.isFinite {
+            throw RewardError.invalidOption(name: option, value: "\(value)", requirement: "finite")
+        }
         self.maxLength = maxLength
         self.minLenValueWrong = minLenValueWrong
         self.maxLenValueWrong = maxLenValueWrong

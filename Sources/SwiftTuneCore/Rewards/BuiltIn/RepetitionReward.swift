@@ -11,7 +11,15 @@ public struct RepetitionReward: RewardFunction {
     public var maxPenalty: Double
 
     /// The repetition reward.
-    public init(ngramSize: Int = 3, maxPenalty: Double = -1) {
+    /// - Throws: ``RewardError/invalidOption(name:value:requirement:)`` for `repetition_n_grams` < 1 or a
+    ///   non-finite `repetition_max_penalty`.
+    public init(ngramSize: Int = 3, maxPenalty: Double = -1) throws {
+        guard ngramSize >= 1 else {
+            throw RewardError.invalidOption(name: "repetition_n_grams", value: "\(ngramSize)", requirement: "≥ 1")
+        }
+        guard maxPenalty.isFinite else {
+            throw RewardError.invalidOption(name: "repetition_max_penalty", value: "\(maxPenalty)", requirement: "finite")
+        }
         self.ngramSize = ngramSize
         self.maxPenalty = maxPenalty
     }

@@ -15,6 +15,13 @@ extension GRPOLoss {
                 throw GRPOError.shapeMismatch(field: name, expected: "\(policy.shape)", got: "\(tensor.shape)")
             }
         }
+        for (name, tensor) in [("policy", Optional(policy)), ("oldPolicy", oldPolicy), ("reference", reference)] {
+            guard let tensor else { continue }
+            let values = tensor.scalars
+            if let i = values.firstIndex(where: { !$0.isFinite }) {
+                throw GRPOError.nonFinite(field: name, index: i, value: values[i].doubleValue)
+            }
+        }
         if beta != 0, reference == nil {
             throw GRPOError.shapeMismatch(field: "reference", expected: "[B, T] log-probabilities (beta = \(beta) > 0)",
                                           got: "nil")

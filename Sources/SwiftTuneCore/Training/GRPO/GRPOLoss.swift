@@ -97,7 +97,7 @@ public struct GRPOLoss: Sendable {
     /// The loss of B completions.
     /// - Parameters:
     ///   - policy: ℓ, the policy's per-token log-probabilities `[B, T]` (with gradients; values outside the
-    ///     mask are ignored but must be finite).
+    ///     mask are ignored but must be finite, like every value of `oldPolicy` and `reference`).
     ///   - oldPolicy: ℓ_old `[B, T]` (constants); nil = on-policy, ℓ detached.
     ///   - reference: ℓ_ref `[B, T]` (constants); required when β > 0.
     ///   - advantages: A `[B]`.
@@ -108,7 +108,7 @@ public struct GRPOLoss: Sendable {
     ///   - entropies: per-token entropies of the policy `[B][T]` for the `entropy/*` metrics (nil = not logged).
     /// - Returns: the loss, the per-token losses and the metrics.
     /// - Throws: ``GRPOError`` for bad hyperparameters (``validate()``), shapes that disagree, a missing
-    ///   reference when β > 0, or a non-finite advantage or N.
+    ///   reference when β > 0, or a non-finite log-probability (index into the flattened `[B·T]`), advantage or N.
     public func callAsFunction<Scalar: TensorScalar>(
         policy: Tensor<Scalar>, oldPolicy: Tensor<Scalar>? = nil, reference: Tensor<Scalar>? = nil,
         advantages: [Double], completionMask: [[Bool]], truncated: [Bool]? = nil, itemsInBatch: Double? = nil,
