@@ -39,9 +39,21 @@ guard let first = trainer.history.first?.loss, let last = trainer.history.last?.
 
 // 3. Generate with the fine-tuned model.
 let test = try JSONLDataset(contentsOf: URL(fileURLWithPath: arguments[3])).rows.prefix(3).compactMap { $0.row.conversation }
+var scored: [RewardInput] = []
 for conversation in test {
     let prompt = try tokenizer.encodeChat([ChatMessage(role: "user", content: conversation[0].content)], addGenerationPrompt: true).ids
     let ids = try model.generate(prompts: [prompt], maxNewTokens: 16, stopTokens: Set([tokenizer.eosTokenID].compactMap { $0 }))[0]
-    print("\(conversation[0].content) → \(tokenizer.decode(ids, skipSpecialTokens: true))")
+    let text = tokenizer.decode(ids, skipSpecialTokens: true)
+    print("\(conversation[0].content) → \(text)")
+    scored.append(RewardInput(completion: text, completionIDs: ids, prompt: [conversation[0]],
+                              columns: ["solution": .string(conversation.last?.content ?? "")]))
 }
+
+// 4. Score the translations as GRPO would: a built-in reward (chrF against the reference) and a custom one, then
+// the group-normalised advantages (here the three completions form one group).
+let rewards: [any RewardFunction] = [try RewardRegistry.make("chrf"), ReferenceLengthReward()]
+let table = try RewardRegistry.score(scored, with: rewards)
+let advantages = try GRPOAdvantages(rewardsPerFunction: table, functionNames: rewards.map(\.name), weights: [0.01, 1],
+                                    numGenerations: scored.count)
+print("rewards \(table), advantages \(advantages.advantages.map { String(format: "%.2f", $0) })")
 print("FineTune example: ok")
