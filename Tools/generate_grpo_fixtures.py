@@ -9,6 +9,11 @@ Nothing of the math is re-implemented here: the real functions are read from ms-
   `_get_per_token_logps_and_entropies` hands back given per-token log-probabilities (a float64 leaf) and
   entropies, one process (`gather`, `gather_for_metrics` are the identity), no teacher, no rollout correction,
   no entropy mask (`top_entropy_quantile` 1), no CHORD/SDAR. TRL's `nanmin` / `nanmax` come from the installed TRL.
+* TRL's own `GRPOTrainer._compute_loss` (the installed TRL), stub `self` likewise, on every case TRL can express
+  (no `sequence_token`, no truncation masking, which TRL applies when building the batch): its loss and gradient
+  are stored next to ms-swift's as `trl_loss` / `trl_grad_policy`. They agree here because the k3 clamps (the one
+  formula difference) are inactive on these inputs and one process without accumulation makes the DAPO
+  normalisers equal; the script checks that before writing.
 
 Usage (torch and trl in a venv):
 
@@ -90,6 +95,36 @@ def stub_trainer(loss_fn, *, loss_type, level, beta, epsilon, epsilon_high, delt
     return types.MethodType(loss_fn, s)
 
 
+def trl_loss(trl_fn, *, loss_type, level, beta, epsilon, epsilon_high, delta, max_len, leaf, entropies, mask,
+             advantages, old, ref, num_items):
+    s = types.SimpleNamespace()
+    s.model = types.SimpleNamespace(training=True)
+    s.top_entropy_quantile = 1.0
+    s.off_policy_mask_threshold = None
+    s.importance_sampling_level = level
+    s.beta = beta
+    s.args = types.SimpleNamespace(use_bias_correction_kl=False, delta=delta, steps_per_generation=1)
+    s.loss_type = loss_type
+    s.epsilon_low = epsilon
+    s.epsilon_high = epsilon_high if epsilon_high is not None else epsilon
+    s.use_vllm = False
+    s.vllm_importance_sampling_correction = False
+    s.current_gradient_accumulation_steps = 1
+    s._entropy_bonus_enabled = False
+    s.aux_loss_enabled = False
+    s.max_completion_length = max_len
+    s._metrics = {"train": defaultdict(list)}
+    s.accelerator = types.SimpleNamespace(num_processes=1, reduce=lambda x, reduction="sum": x, gather=lambda x: x,
+                                          gather_for_metrics=lambda x: x)
+    s._get_per_token_logps_and_entropies = lambda *args, **kwargs: (leaf, entropies, None)
+    B, T = mask.shape
+    inputs = dict(prompt_ids=torch.zeros(B, 1, dtype=torch.long), prompt_mask=torch.ones(B, 1, dtype=torch.long),
+                  completion_ids=torch.zeros(B, T, dtype=torch.long), completion_mask=mask.long(),
+                  advantages=advantages, old_per_token_logps=old, ref_per_token_logps=ref,
+                  num_items_in_batch=torch.tensor(num_items))
+    return types.MethodType(trl_fn, s)(None, inputs)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--trainer", required=True)
@@ -106,6 +141,12 @@ def main():
                       env=dict(gather=lambda x: x, gather_object=lambda x: x, nanmin=nanmin, nanmax=nanmax,
                                logger=types.SimpleNamespace(info=lambda *x: None),
                                compute_sdar_loss=None, compute_chord_loss=None, GRPOBatch=object))["_compute_loss_and_metrics"]
+
+    import inspect
+    from trl.trainer.grpo_trainer import GRPOTrainer as TRLGRPOTrainer
+    trl_fn = TRLGRPOTrainer._compute_loss
+    if "nanmin" not in trl_fn.__globals__:
+        raise SystemExit("TRL's _compute_loss no longer uses nanmin; check the stub")
 
     g = torch.Generator().manual_seed(15)
     B, T, K = 6, 5, 3
@@ -173,7 +214,19 @@ def main():
                         "entropy/min": e["entropy_min"]})
         name = f"{lt}/{level}/beta={beta}" + "".join(
             f"/{k}={v}" for k, v in spec.items() if k not in ("loss_type", "level", "beta"))
-        loss_cases.append(dict(name=name, loss_type=lt, level=level, beta=beta, epsilon=eps, epsilon_high=eps_high,
+        case_trl = {}
+        if level != "sequence_token" and not overlong:
+            tleaf = policy.clone().requires_grad_(True)
+            tl = trl_loss(trl_fn, loss_type=lt, level=level, beta=beta, epsilon=eps, epsilon_high=eps_high,
+                          delta=delta, max_len=max_len, leaf=tleaf, entropies=entropies.clone(), mask=mask.clone(),
+                          advantages=advantages.clone(), old=None if on_policy else old.clone(), ref=ref.clone(),
+                          num_items=num_items)
+            tl.backward()
+            if not torch.allclose(tl, loss, rtol=1e-12, atol=1e-14) or not torch.allclose(
+                    tleaf.grad, leaf.grad, rtol=1e-12, atol=1e-14):
+                raise SystemExit(f"{name}: TRL {tl.item()} vs ms-swift {loss.item()}")
+            case_trl = dict(trl_loss=tl.item(), trl_grad_policy=tleaf.grad.flatten().tolist())
+        loss_cases.append(dict(**case_trl, name=name, loss_type=lt, level=level, beta=beta, epsilon=eps, epsilon_high=eps_high,
                                delta=delta, max_completion_length=max_len, mask_truncated=overlong,
                                on_policy=on_policy, num_items_in_batch=spec.get("num_items"),
                                loss=loss.item(), grad_policy=leaf.grad.flatten().tolist(), metrics=metrics))

@@ -3,7 +3,8 @@ import SwiftTuneCore
 import Testing
 
 /// `Fixtures/grpo/grpo_loss.json`, written by `Tools/generate_grpo_fixtures.py` from ms-swift's
-/// `compute_advantages`, `compute_reward_metrics` and `GRPOTrainer._compute_loss_and_metrics`.
+/// `compute_advantages`, `compute_reward_metrics` and `GRPOTrainer._compute_loss_and_metrics`, and TRL's
+/// `GRPOTrainer._compute_loss` where TRL has the case.
 struct GRPOFixture: Decodable {
     struct LossCase: Decodable {
         let name, loss_type, level: String
@@ -14,6 +15,9 @@ struct GRPOFixture: Decodable {
         let loss: Double
         let grad_policy: [Double]
         let metrics: [String: Double]
+        /// TRL's `_compute_loss` on the same inputs, where TRL can express the case.
+        let trl_loss: Double?
+        let trl_grad_policy: [Double]?
     }
     struct AdvantageCase: Decodable {
         let name, estimator, scaling: String

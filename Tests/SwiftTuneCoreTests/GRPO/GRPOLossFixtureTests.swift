@@ -12,9 +12,13 @@ struct GRPOLossFixtureTests {
         #expect(kinds.count == GRPOLossType.allCases.count * GRPOImportanceSamplingLevel.allCases.count * 2)
         #expect(f.loss.contains { ($0.metrics["clip_ratio/low_mean"] ?? 0) > 0 }, "low clipping active somewhere")
         #expect(f.loss.contains { ($0.metrics["clip_ratio/high_mean"] ?? 0) > 0 }, "high clipping active somewhere")
+        #expect(f.versions["trl"] != nil)
+        let trlKinds = Set(f.loss.filter { $0.trl_loss != nil }.map { "\($0.loss_type)/\($0.level)/\($0.beta > 0)" })
+        #expect(trlKinds.count == GRPOLossType.allCases.count * 2 * 2, "every loss type at token and sequence level, β = 0 and > 0, against TRL")
     }
 
-    /// Every loss case: the loss, ∂loss/∂(policy per-token log-probs) at every position, and the metrics.
+    /// Every loss case: the loss, ∂loss/∂(policy per-token log-probs) at every position, and the metrics; the loss
+    /// and gradient also against TRL where TRL has the case.
     @Test func loss() throws {
         let f = try GRPOFixture.load()
         for c in f.loss {
@@ -34,6 +38,10 @@ struct GRPOLossFixtureTests {
             expectClose(try #require(leaf.grad).scalars, c.grad_policy, "\(c.name) gradient")
             #expect(Set(out.metrics.keys) == Set(c.metrics.keys), "\(c.name) metric names")
             expectMetrics(out.metrics, c.metrics, c.name)
+            if let trlLoss = c.trl_loss, let trlGrad = c.trl_grad_policy {
+                expectClose([out.loss.item], [trlLoss], "\(c.name) loss vs TRL")
+                expectClose(try #require(leaf.grad).scalars, trlGrad, "\(c.name) gradient vs TRL")
+            }
         }
     }
 
