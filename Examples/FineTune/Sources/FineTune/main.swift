@@ -55,5 +55,6 @@ let rewards: [any RewardFunction] = [try RewardRegistry.make("chrf"), ReferenceL
 let table = try RewardRegistry.score(scored, with: rewards)
 let advantages = try GRPOAdvantages(rewardsPerFunction: table, functionNames: rewards.map(\.name), weights: [0.01, 1],
                                     numGenerations: scored.count)
-print("rewards \(table), advantages \(advantages.advantages.map { String(format: "%.2f", $0) })")
+let shown = table.map { row in row.map { $0.map { String(format: "%.2f", $0) } ?? "-" }.joined(separator: "/") }
+print("rewards (chrf/reference_length) \(shown), advantages \(advantages.advantages.map { String(format: "%.2f", $0) })")
 print("FineTune example: ok")
