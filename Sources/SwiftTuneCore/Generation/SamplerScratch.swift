@@ -1,4 +1,3 @@
-import CKernels
 import Foundation
 
 /// A ``TokenSampler``'s reusable buffers and the truncation steps 4–8 (temperature, top-k, top-p, min-p, draw)
@@ -18,8 +17,11 @@ struct SamplerScratch: Sendable {
     var allVocabulary = true
     /// The number of kept tokens (valid entries of `weights`, and of `ids` unless `allVocabulary`).
     var count = 0
-    /// (weight, id) pairs of the top-p candidates.
-    var nucleus: [TopHeap.Entry] = []
+    /// Top-p: the candidates in the boundary bucket.
+    var boundary: [TopHeap.Entry] = []
+    /// The draw: sums of blocks of `drawBlock` weights.
+    var blockSums: [Float] = []
+    static let drawBlock = 1024
 
     /// Steps 4–7. Returns false when the scores' maximum is not finite (the caller then takes the argmax).
     mutating func keep(_ z: UnsafeBufferPointer<Float>, options: SamplingOptions) -> Bool {
@@ -27,7 +29,7 @@ struct SamplerScratch: Sendable {
         let T = Float(options.temperature)
         if options.topK > 0 && options.topK < V {
             var heap = TopHeap(capacity: options.topK)
-            for i in 0..<V { heap.offer(z[i], id: Int32(i)) }
+            heap.offerAll(z)
             guard let threshold = heap.worst?.value, let best = heap.sortedBestFirst().first?.value,
                   best.isFinite else { return false }
             ids.removeAll(keepingCapacity: true)
@@ -40,11 +42,11 @@ struct SamplerScratch: Sendable {
             count = ids.count
             allVocabulary = false
         } else {
-            guard let base = z.baseAddress else { return false }
-            let m = TokenSampler.maximum(z)
-            guard m.isFinite else { return false }
+            guard let base = z.baseAddress, TokenSampler.maximum(z).isFinite else { return false }
             if weights.count < V { weights = [Float](repeating: 0, count: V) }
-            weights.withUnsafeMutableBufferPointer { w in st_softmax_forward_f32(w.baseAddress!, base, 1, Int64(V), 1 / T) }
+            weights.withUnsafeMutableBufferPointer { w in
+                Kernels.softmaxForward(w.baseAddress!, base, rows: 1, columns: V, scale: 1 / T)
+            }
             count = V
             allVocabulary = true
         }
@@ -53,50 +55,64 @@ struct SamplerScratch: Sendable {
         return true
     }
 
-    /// Step 6. The candidates' total mass `W`; a histogram of mass per float exponent (buckets of a factor 2)
-    /// finds the highest exponent `e*` whose buckets at and above hold ≥ p·W; only candidates with exponent ≥ `e*`
-    /// are sorted (descending weight, then increasing id), and the first of them whose running mass reaches p·W
-    /// is the last kept.
+    /// The bucket, from the top, where the running mass (starting at `above`) reaches `target`, and the mass of the
+    /// buckets above it; the lowest non-empty bucket if rounding keeps the target out of reach.
+    static func boundaryBucket(_ mass: [Double], above: Double, target: Double) -> (bucket: Int, above: Double) {
+        var above = above
+        var lowest = 255
+        for b in stride(from: 255, through: 0, by: -1) where mass[b] > 0 {
+            if above + mass[b] >= target { return (b, above) }
+            above += mass[b]
+            lowest = b
+        }
+        return (lowest, above - mass[lowest])
+    }
+
+    /// Step 6. The kept tokens are those ranked (descending weight, then increasing id) at or above the cut: the
+    /// first token whose running mass reaches p·W (W the candidates' total), the smallest such prefix. The cut is
+    /// found by radix selection on the weights' bit patterns, which order like the weights: a histogram of mass
+    /// per float exponent (8 bits) picks the boundary bucket, a second over its next 8 mantissa bits narrows it
+    /// to a bucket 1/256 wide, and only that bucket is sorted. One more pass keeps the tokens, in id order.
     mutating func keepNucleus(topP: Double) {
         let n = count
+        let all = allVocabulary
         var mass = [Double](repeating: 0, count: 256)
-        var total = 0.0
         weights.withUnsafeBufferPointer { w in
-            for j in 0..<n {
-                let x = w[j]
-                mass[Int(x.bitPattern >> 23) & 0xFF] += Double(x)
-                total += Double(x)
-            }
+            for j in 0..<n { mass[Int(w[j].bitPattern >> 23) & 0xFF] += Double(w[j]) }
         }
+        let total = mass.reduce(0, +)
         let target = topP * total
-        var floor = 0
-        var cumulative = 0.0
-        for e in stride(from: 255, through: 0, by: -1) {
-            cumulative += mass[e]
-            if cumulative >= target { floor = e; break }
-        }
-        nucleus.removeAll(keepingCapacity: true)
+        let (high, aboveHigh) = Self.boundaryBucket(mass, above: 0, target: target)
+        boundary.removeAll(keepingCapacity: true)
         weights.withUnsafeBufferPointer { w in
-            for j in 0..<n where Int(w[j].bitPattern >> 23) & 0xFF >= floor {
-                nucleus.append(TopHeap.Entry(value: w[j], id: allVocabulary ? Int32(j) : ids[j]))
+            for j in 0..<n where Int(w[j].bitPattern >> 23) & 0xFF == high {
+                boundary.append(TopHeap.Entry(value: w[j], id: all ? Int32(j) : ids[j]))
             }
         }
-        nucleus.sort { TopHeap.worse($1, $0) }
-        var keep = nucleus.count
-        cumulative = 0
-        for (r, e) in nucleus.enumerated() {
+        for b in 0..<256 { mass[b] = 0 }
+        for e in boundary { mass[Int(e.value.bitPattern >> 15) & 0xFF] += Double(e.value) }
+        let (low, aboveLow) = Self.boundaryBucket(mass, above: aboveHigh, target: target)
+        var last = boundary.filter { Int($0.value.bitPattern >> 15) & 0xFF == low }
+        last.sort { TopHeap.worse($1, $0) }
+        guard var cut = last.last else { return }
+        var cumulative = aboveLow
+        for e in last {
             cumulative += Double(e.value)
-            if cumulative >= target { keep = r + 1; break }
+            if cumulative >= target { cut = e; break }
         }
-        nucleus.removeSubrange(keep...)
-        nucleus.sort { $0.id < $1.id }
-        ids.removeAll(keepingCapacity: true)
-        weights.removeAll(keepingCapacity: true)
-        for e in nucleus {
-            ids.append(e.id)
-            weights.append(e.value)
+        if all { ids.removeAll(keepingCapacity: true) }
+        var m = 0
+        weights.withUnsafeMutableBufferPointer { w in
+            for j in 0..<n {
+                let id = all ? Int32(j) : ids[j]
+                guard !TopHeap.worse(TopHeap.Entry(value: w[j], id: id), cut) else { continue }
+                if all { ids.append(id) } else { ids[m] = id }
+                w[m] = w[j]
+                m += 1
+            }
         }
-        count = ids.count
+        if !all { ids.removeSubrange(m...) }
+        count = m
         allVocabulary = false
     }
 
@@ -123,20 +139,36 @@ struct SamplerScratch: Sendable {
     }
 
     /// Step 8: the first kept token, in increasing id order, whose cumulative weight exceeds `u · W` (W the kept
-    /// total); rounding that leaves no such token gives the last kept token with a positive weight.
-    func draw(uniform u: Double) -> Int {
+    /// total); rounding that leaves no such token gives the last kept token with a positive weight. Sums of blocks
+    /// of 1024 weights (one vectorised reduction) let the walk skip to the right block.
+    mutating func draw(uniform u: Double) -> Int {
         let n = count
+        let B = Self.drawBlock
+        let blocks = n / B
+        if blockSums.count < blocks { blockSums = [Float](repeating: 0, count: blocks) }
         let j = weights.withUnsafeBufferPointer { w -> Int in
+            guard let base = w.baseAddress, n > 0 else { return 0 }
             var total = 0.0
-            for j in 0..<n { total += Double(w[j]) }
+            if blocks > 0 {
+                blockSums.withUnsafeMutableBufferPointer { s in
+                    Kernels.reduce(s.baseAddress!, base, outer: blocks, n: B, inner: 1, .sum)
+                }
+                for b in 0..<blocks { total += Double(blockSums[b]) }
+            }
+            for j in (blocks * B)..<n { total += Double(w[j]) }
             let target = u * total
             var cumulative = 0.0
-            var last = 0
-            for j in 0..<n where w[j] > 0 {
-                cumulative += Double(w[j])
-                last = j
-                if cumulative > target { break }
+            var b = 0
+            while b < blocks && cumulative + Double(blockSums[b]) <= target {
+                cumulative += Double(blockSums[b])
+                b += 1
             }
+            for j in (b * B)..<n where w[j] > 0 {
+                cumulative += Double(w[j])
+                if cumulative > target { return j }
+            }
+            var last = n - 1
+            while last > 0 && !(w[last] > 0) { last -= 1 }
             return last
         }
         return allVocabulary ? j : Int(ids[j])

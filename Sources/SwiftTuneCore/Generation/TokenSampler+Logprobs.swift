@@ -1,4 +1,3 @@
-import CKernels
 import Foundation
 
 extension TokenSampler {
@@ -6,7 +5,7 @@ extension TokenSampler {
     static func logSumExp(_ z: UnsafeBufferPointer<Float>) -> Float {
         guard let base = z.baseAddress, !z.isEmpty else { return -.infinity }
         var out: Float = 0
-        st_reduce_f32(&out, base, 1, Int64(z.count), 1, ST_REDUCE_LOGSUMEXP)
+        Kernels.reduce(&out, base, outer: 1, n: z.count, inner: 1, .logSumExp)
         if !out.isNaN { return out }
         var m = -Float.infinity
         for x in z where x > m { m = x }
@@ -17,12 +16,12 @@ extension TokenSampler {
     }
 
     /// The `count` largest raw logits as log-probabilities, best first (ties: lower id first), found with a
-    /// `count`-element min-heap in one pass (O(V log count)); `count` is clamped to `0...V`, NaN logits come last.
+    /// `count`-element min-heap in one pass; `count` is clamped to `0...V`, NaN logits count as −∞.
     static func topLogprobs(_ z: UnsafeBufferPointer<Float>, count: Int, logSumExp: Float) -> [TokenLogprob] {
         let k = min(max(count, 0), z.count)
         guard k > 0 else { return [] }
         var heap = TopHeap(capacity: k)
-        for i in 0..<z.count { heap.offer(z[i].isNaN ? -.infinity : z[i], id: Int32(i)) }
+        heap.offerAll(z)
         return heap.sortedBestFirst().map { TokenLogprob(token: Int($0.id), logprob: $0.value - logSumExp) }
     }
 }

@@ -1,5 +1,3 @@
-import CKernels
-
 extension TokenSampler {
     /// Whether any penalty changes the logits at this point of the row.
     var penalisesLogits: Bool {
@@ -54,7 +52,7 @@ extension TokenSampler {
     static func maximum(_ x: UnsafeBufferPointer<Float>) -> Float {
         guard let base = x.baseAddress, !x.isEmpty else { return -.infinity }
         var out: Float = 0
-        st_reduce_f32(&out, base, 1, Int64(x.count), 1, ST_REDUCE_MAX)
+        Kernels.reduce(&out, base, outer: 1, n: x.count, inner: 1, .max)
         return out
     }
 
@@ -62,7 +60,7 @@ extension TokenSampler {
     static func argmax(_ x: UnsafeBufferPointer<Float>) -> Int {
         guard let base = x.baseAddress, !x.isEmpty else { return 0 }
         var out: Int64 = 0
-        st_argmax_f32(&out, base, 1, Int64(x.count), 1)
+        Kernels.argmax(&out, base, outer: 1, n: x.count, inner: 1)
         return Int(out)
     }
 }

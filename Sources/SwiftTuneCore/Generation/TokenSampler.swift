@@ -18,9 +18,9 @@
 /// 8. **Draw**: one uniform `u ∈ [0, 1)` from the row's stream; the kept tokens in increasing id order, the first
 ///    whose cumulative renormalised probability exceeds `u` is the token.
 ///
-/// None of the steps sorts the vocabulary: top-k uses a k-element heap, top-p sorts only the candidates whose
-/// probability lies within a factor of two of the nucleus' boundary bucket (a histogram over the float exponent
-/// finds it), min-p is a threshold, and plain temperature sampling is one inverse-CDF pass. The history is kept
+/// None of the steps sorts the vocabulary: top-k uses a k-element heap, top-p finds its cut by radix selection
+/// (two 256-bucket histograms of probability mass over the floats' bit patterns) and sorts only the tokens of the
+/// final bucket, min-p is a threshold, and plain temperature sampling is one inverse-CDF pass. The history is kept
 /// incrementally (a set of seen ids and a count per generated id), so a step costs O(V + distinct tokens).
 ///
 /// The sampler owns scratch buffers of at most `2·V` floats, allocated on the first call and reused.

@@ -1,13 +1,15 @@
 /// The `capacity` best (value, id) pairs of a stream, best = larger value, then lower id; a binary min-heap whose
-/// root is the worst kept pair, so a pass over `n` values costs O(n log capacity) and usually one comparison each.
+/// root is the worst kept pair. Offered ids must increase (as in a pass over a row), so once the heap is full a
+/// value ≤ the root's is rejected with one comparison; a pass over `n` values costs O(n + m log capacity) for the
+/// m pairs that enter.
 struct TopHeap {
     struct Entry { var value: Float; var id: Int32 }
     let capacity: Int
     private(set) var entries: [Entry] = []
 
     init(capacity: Int) {
-        self.capacity = capacity
-        entries.reserveCapacity(capacity)
+        self.capacity = max(capacity, 0)
+        entries.reserveCapacity(self.capacity)
     }
 
     /// Whether `a` ranks below `b` (smaller value, or equal value and larger id).
@@ -15,6 +17,28 @@ struct TopHeap {
         a.value < b.value || (a.value == b.value && a.id > b.id)
     }
 
+    /// Offers every value of `x`, ids `0..<x.count`; NaN counts as −∞.
+    mutating func offerAll(_ x: UnsafeBufferPointer<Float>) {
+        let n = x.count
+        var i = 0
+        while i < n && entries.count < capacity {
+            offer(x[i].isNaN ? -.infinity : x[i], id: Int32(i))
+            i += 1
+        }
+        guard capacity > 0, i < n else { return }
+        var root = entries[0].value
+        while i < n {
+            let v = x[i]
+            if v > root {   // false for NaN; an equal value has a larger id, so it ranks lower
+                entries[0] = Entry(value: v, id: Int32(i))
+                siftDown()
+                root = entries[0].value
+            }
+            i += 1
+        }
+    }
+
+    /// Offers one pair (ids increasing across calls).
     mutating func offer(_ value: Float, id: Int32) {
         let e = Entry(value: value, id: id)
         if entries.count < capacity {
@@ -28,12 +52,12 @@ struct TopHeap {
             }
         } else if capacity > 0, Self.worse(entries[0], e) {
             entries[0] = e
-            siftDown(from: 0)
+            siftDown()
         }
     }
 
-    private mutating func siftDown(from start: Int) {
-        var i = start
+    private mutating func siftDown() {
+        var i = 0
         let n = entries.count
         while true {
             let l = 2 * i + 1, r = l + 1
