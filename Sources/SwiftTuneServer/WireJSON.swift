@@ -1,11 +1,11 @@
 import Hummingbird
 import Foundation
 
-/// JSON encoding of responses: compact, key order as declared, slashes unescaped (as Python's `json.dumps`).
+/// JSON encoding of responses: compact, keys sorted (a stable order), slashes unescaped.
 enum WireJSON {
     static func encode(_ value: some Encodable) -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         // Every response type is plain data (strings, numbers made finite before encoding), so encoding cannot fail.
         return (try? encoder.encode(value)) ?? Data("{}".utf8)
     }
