@@ -23,6 +23,8 @@ let package = Package(
         // The server only (`SwiftTuneServer`): HTTP/1.1 on SwiftNIO, and Prometheus text for /metrics.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        // Tests only: concurrent streaming clients against a live server (already a dependency of HummingbirdTesting).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.30.0"),
     ],
     targets: [
         // MARK: - Public API
@@ -94,6 +96,7 @@ let package = Package(
                 "SwiftTuneServer", "SwiftTuneCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

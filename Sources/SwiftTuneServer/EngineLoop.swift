@@ -66,7 +66,7 @@ final class EngineLoop {
                 continue
             }
             for event in events { route(event) }
-            shared.update(waiting: 0, runningRows: session.activeRows)
+            shared.update(waiting: 0, runningRows: session.activeRows, generated: events.count)
         }
     }
 

@@ -18,6 +18,7 @@ final class EngineShared: Sendable {
         /// Jobs submitted and not yet given rows.
         var waiting = 0
         var runningRows = 0
+        var generatedTokens = 0
         var accepting = true
         /// Set by shutdown: whether running rows are cancelled (true) or finished (false).
         var shutdown: Bool?
@@ -51,7 +52,8 @@ final class EngineShared: Sendable {
     }
 
     func status() -> EngineStatus {
-        state.withLockedValue { EngineStatus(waiting: $0.waiting, runningRows: $0.runningRows, accepting: $0.accepting) }
+        state.withLockedValue { EngineStatus(waiting: $0.waiting, runningRows: $0.runningRows, accepting: $0.accepting,
+                                        generatedTokens: $0.generatedTokens) }
     }
 
     func requestShutdown(cancelRunning: Bool) {
@@ -76,10 +78,11 @@ final class EngineShared: Sendable {
     }
 
     /// The engine thread's counters after a step.
-    func update(waiting admitted: Int, runningRows: Int) {
+    func update(waiting admitted: Int, runningRows: Int, generated: Int = 0) {
         state.withLockedValue {
             $0.waiting -= admitted
             $0.runningRows = runningRows
+            $0.generatedTokens += generated
         }
     }
 

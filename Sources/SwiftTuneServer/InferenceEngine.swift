@@ -50,11 +50,14 @@ public struct EngineStatus: Sendable, Equatable {
     public var runningRows: Int
     /// False once shutdown has begun.
     public var accepting: Bool
+    /// Tokens generated since the engine started (every row's, including those of cancelled rows).
+    public var generatedTokens: Int
 
-    public init(waiting: Int, runningRows: Int, accepting: Bool) {
+    public init(waiting: Int, runningRows: Int, accepting: Bool, generatedTokens: Int = 0) {
         self.waiting = waiting
         self.runningRows = runningRows
         self.accepting = accepting
+        self.generatedTokens = generatedTokens
     }
 }
 
