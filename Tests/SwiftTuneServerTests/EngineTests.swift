@@ -84,4 +84,35 @@ import Testing
         #expect(first <= 0 && top.values.max() == first)   // greedy: the chosen token is the most likely
         #expect(top.count <= 3 && !top.isEmpty)
     }
+
+    static func job(_ tokens: Int) -> GenerationJob {
+        var p = GenerationParameters()
+        p.seed = 1
+        p.ignoreEOS = true
+        return GenerationJob(prompt: Embedded.tokenizer.encode("the old wolf"), adapter: nil, maxTokens: tokens,
+                             parameters: p, stopTokens: [], topLogprobs: 0)
+    }
+
+    @Test func shutdownFinishesRunningRowsThenRefuses() async throws {
+        let engine = try EngineFixtures.engine(withAdapters: false)
+        let handle = try engine.submit(Self.job(40))
+        await engine.shutdown(cancelRunning: false)
+        var events: [GenerationEvent] = []
+        for try await event in handle.events { events.append(event) }
+        #expect(events.count == 40 && events.last?.finish == .length)
+        #expect(throws: APIError.unavailable("The server is shutting down.")) { _ = try engine.submit(Self.job(1)) }
+        #expect(engine.status().accepting == false)
+    }
+
+    @Test func shutdownWithCancellationEndsStreamsWithAnError() async throws {
+        let engine = try EngineFixtures.engine(withAdapters: false)
+        let handle = try engine.submit(Self.job(200))
+        var iterator = handle.events.makeAsyncIterator()
+        _ = try await iterator.next()   // running
+        await engine.shutdown(cancelRunning: true)
+        var error: (any Error)?
+        do { while try await iterator.next() != nil {} } catch let e { error = e }
+        #expect((error as? APIError)?.status == .serviceUnavailable)
+        #expect(engine.status().runningRows == 0)
+    }
 }
