@@ -105,28 +105,26 @@ ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_row1_lanes4_
     for (int s = 0; s < 4; s++) a->y[rows[s]] = st_mv_finish(acc[s], a->x, a->w, base[s], k, K, bf16);
 }
 
-/// 5 … 8 rows of x (`M`, a constant after inlining, so the accumulators stay in registers) against two weight rows
-/// of two lanes: the same per-(row, n) arithmetic as the bodies above (one 8-lane accumulator, st_mv_finish).
-ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_rows_wide_avx2(const st_matvec_args *a,
-                                                                                  const int64_t *rows, int S,
-                                                                                  const int64_t M, int bf16) {
+/// M rows of x against S weight rows (`rows`), M and S constants after inlining, so that the S·M accumulators, the
+/// weight vectors and x stay in registers (the general body above, with run-time M, keeps them on the stack): the
+/// same per-(row, n) arithmetic as every other body (one 8-lane accumulator, st_mv_finish).
+ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_fixed_avx2(const st_matvec_args *a,
+                                                                              const int64_t *rows, const int S,
+                                                                              const int64_t M, int bf16) {
     const int64_t K = a->K;
-    __m256 acc[2][ST_MV_MAX_ROWS];
-    const int64_t base[2] = {rows[0] * K, S > 1 ? rows[1] * K : 0};
-    for (int s = 0; s < 2; s++)
+    __m256 acc[4][ST_MV_MAX_ROWS];
+    int64_t base[4];
+    for (int s = 0; s < S; s++) {
+        base[s] = rows[s] * K;
         for (int64_t r = 0; r < M; r++) acc[s][r] = _mm256_setzero_ps();
+    }
     int64_t k = 0;
     for (; k + 8 <= K; k += 8) {
-        const __m256 w0 = st_mv_load8(a->w, base[0] + k, bf16);
-        if (S > 1) {
-            const __m256 w1 = st_mv_load8(a->w, base[1] + k, bf16);
-            for (int64_t r = 0; r < M; r++) {
-                const __m256 xv = _mm256_loadu_ps(a->x + r * K + k);
-                acc[0][r] = _mm256_fmadd_ps(xv, w0, acc[0][r]);
-                acc[1][r] = _mm256_fmadd_ps(xv, w1, acc[1][r]);
-            }
-        } else {
-            for (int64_t r = 0; r < M; r++) acc[0][r] = _mm256_fmadd_ps(_mm256_loadu_ps(a->x + r * K + k), w0, acc[0][r]);
+        __m256 w[4];
+        for (int s = 0; s < S; s++) w[s] = st_mv_load8(a->w, base[s] + k, bf16);
+        for (int64_t r = 0; r < M; r++) {
+            const __m256 xv = _mm256_loadu_ps(a->x + r * K + k);
+            for (int s = 0; s < S; s++) acc[s][r] = _mm256_fmadd_ps(xv, w[s], acc[s][r]);
         }
     }
     for (int s = 0; s < S; s++)
@@ -134,26 +132,33 @@ ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_rows_wide_av
             a->y[r * a->N + rows[s]] = st_mv_finish(acc[s][r], a->x + r * K, a->w, base[s], k, K, bf16);
 }
 
-/// Rows [b, e) of W for 5 … 8 rows of x, in two lanes.
-ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_wide_lanes_avx2(const st_matvec_args *a,
-                                                                                   int64_t b, int64_t e,
-                                                                                   const int64_t M, int bf16) {
-    const int64_t lane = (e - b) / 2;
+/// Rows [b, e) of W for M = 2 … 8 rows of x (a constant): S lanes (4 for M = 2, 2 for M ≤ 6, 1 beyond, so that
+/// S·M ≤ 12 accumulators fit the 16 vector registers with the weights), walked in lockstep, then the rows left
+/// over one at a time.
+ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_fixed_lanes_avx2(const st_matvec_args *a,
+                                                                                    int64_t b, int64_t e,
+                                                                                    const int64_t M, int bf16) {
+    const int S = M <= 2 ? 4 : (M <= 6 ? 2 : 1);
+    const int64_t lane = (e - b) / S;
     for (int64_t i = 0; i < lane; i++) {
-        const int64_t rows[2] = {b + i, b + lane + i};
-        st_matvec_rows_wide_avx2(a, rows, 2, M, bf16);
+        int64_t rows[4];
+        for (int s = 0; s < S; s++) rows[s] = b + s * lane + i;
+        st_matvec_fixed_avx2(a, rows, S, M, bf16);
     }
-    for (int64_t n = b + 2 * lane; n < e; n++) st_matvec_rows_wide_avx2(a, &n, 1, M, bf16);
+    for (int64_t n = b + S * lane; n < e; n++) st_matvec_fixed_avx2(a, &n, 1, M, bf16);
 }
 
 ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_lanes_avx2(void *ctx, int64_t b, int64_t e,
                                                                                int bf16) {
     const st_matvec_args *a = (const st_matvec_args *)ctx;
-    switch (a->M) {   // 5 … 8 rows: one body per row count, so that each keeps its accumulators in registers
-    case 5: st_matvec_wide_lanes_avx2(a, b, e, 5, bf16); return;
-    case 6: st_matvec_wide_lanes_avx2(a, b, e, 6, bf16); return;
-    case 7: st_matvec_wide_lanes_avx2(a, b, e, 7, bf16); return;
-    case 8: st_matvec_wide_lanes_avx2(a, b, e, 8, bf16); return;
+    switch (a->M) {   // one body per row count, so that each keeps its accumulators in registers
+    case 2: st_matvec_fixed_lanes_avx2(a, b, e, 2, bf16); return;
+    case 3: st_matvec_fixed_lanes_avx2(a, b, e, 3, bf16); return;
+    case 4: st_matvec_fixed_lanes_avx2(a, b, e, 4, bf16); return;
+    case 5: st_matvec_fixed_lanes_avx2(a, b, e, 5, bf16); return;
+    case 6: st_matvec_fixed_lanes_avx2(a, b, e, 6, bf16); return;
+    case 7: st_matvec_fixed_lanes_avx2(a, b, e, 7, bf16); return;
+    case 8: st_matvec_fixed_lanes_avx2(a, b, e, 8, bf16); return;
     default: break;
     }
     const int64_t lane = (e - b) / 4;
