@@ -9,8 +9,11 @@
 //
 // The same kernels read bfloat16 weights (st_bf16.h: a QLoRA model's tied output projection), 2 bytes per weight.
 //
-// Shape legend: M = rows of x (≤ 4), N = output features (rows of W), K = input features.
+// Shape legend: M = rows of x (≤ 8 per pass over W), N = output features (rows of W), K = input features.
 #include "st_internal.h"
+
+/// Rows of x that share one pass over W (more are processed in groups of this many).
+#define ST_MV_MAX_ROWS 8
 
 // W is float32, or bfloat16 (raw uint16 patterns, st_bf16.h) widened exactly as it is read: the same bodies serve
 // both, specialised by a constant `bf16` flag (always-inlined).
@@ -102,9 +105,62 @@ ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_row1_lanes4_
     for (int s = 0; s < 4; s++) a->y[rows[s]] = st_mv_finish(acc[s], a->x, a->w, base[s], k, K, bf16);
 }
 
+/// M rows of x against S weight rows (`rows`), M and S constants after inlining, so that the S·M accumulators, the
+/// weight vectors and x stay in registers (the general body above, with run-time M, keeps them on the stack): the
+/// same per-(row, n) arithmetic as every other body (one 8-lane accumulator, st_mv_finish).
+ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_fixed_avx2(const st_matvec_args *a,
+                                                                              const int64_t *rows, const int S,
+                                                                              const int64_t M, int bf16) {
+    const int64_t K = a->K;
+    __m256 acc[4][ST_MV_MAX_ROWS];
+    int64_t base[4];
+    for (int s = 0; s < S; s++) {
+        base[s] = rows[s] * K;
+        for (int64_t r = 0; r < M; r++) acc[s][r] = _mm256_setzero_ps();
+    }
+    int64_t k = 0;
+    for (; k + 8 <= K; k += 8) {
+        __m256 w[4];
+        for (int s = 0; s < S; s++) w[s] = st_mv_load8(a->w, base[s] + k, bf16);
+        for (int64_t r = 0; r < M; r++) {
+            const __m256 xv = _mm256_loadu_ps(a->x + r * K + k);
+            for (int s = 0; s < S; s++) acc[s][r] = _mm256_fmadd_ps(xv, w[s], acc[s][r]);
+        }
+    }
+    for (int s = 0; s < S; s++)
+        for (int64_t r = 0; r < M; r++)
+            a->y[r * a->N + rows[s]] = st_mv_finish(acc[s][r], a->x + r * K, a->w, base[s], k, K, bf16);
+}
+
+/// Rows [b, e) of W for M = 2 … 8 rows of x (a constant): S lanes (4 for M = 2, 2 for M ≤ 6, 1 beyond, so that
+/// S·M ≤ 12 accumulators fit the 16 vector registers with the weights), walked in lockstep, then the rows left
+/// over one at a time.
+ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_fixed_lanes_avx2(const st_matvec_args *a,
+                                                                                    int64_t b, int64_t e,
+                                                                                    const int64_t M, int bf16) {
+    const int S = M <= 2 ? 4 : (M <= 6 ? 2 : 1);
+    const int64_t lane = (e - b) / S;
+    for (int64_t i = 0; i < lane; i++) {
+        int64_t rows[4];
+        for (int s = 0; s < S; s++) rows[s] = b + s * lane + i;
+        st_matvec_fixed_avx2(a, rows, S, M, bf16);
+    }
+    for (int64_t n = b + S * lane; n < e; n++) st_matvec_fixed_avx2(a, &n, 1, M, bf16);
+}
+
 ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_lanes_avx2(void *ctx, int64_t b, int64_t e,
                                                                                int bf16) {
     const st_matvec_args *a = (const st_matvec_args *)ctx;
+    switch (a->M) {   // one body per row count, so that each keeps its accumulators in registers
+    case 2: st_matvec_fixed_lanes_avx2(a, b, e, 2, bf16); return;
+    case 3: st_matvec_fixed_lanes_avx2(a, b, e, 3, bf16); return;
+    case 4: st_matvec_fixed_lanes_avx2(a, b, e, 4, bf16); return;
+    case 5: st_matvec_fixed_lanes_avx2(a, b, e, 5, bf16); return;
+    case 6: st_matvec_fixed_lanes_avx2(a, b, e, 6, bf16); return;
+    case 7: st_matvec_fixed_lanes_avx2(a, b, e, 7, bf16); return;
+    case 8: st_matvec_fixed_lanes_avx2(a, b, e, 8, bf16); return;
+    default: break;
+    }
     const int64_t lane = (e - b) / 4;
     for (int64_t i = 0; i < lane; i++) {
         const int64_t rows[4] = {b + i, b + lane + i, b + 2 * lane + i, b + 3 * lane + i};
@@ -155,9 +211,9 @@ static void st_matvec_multi(float *const *y, const float *const *w, const int64_
     int64_t rows = 0;
     for (int64_t i = 0; i < count; i++) rows += N[i];
     if (M <= 0 || rows <= 0) return;
-    if (M > 4) {   // groups of 4 rows of x, as st_matvec_f32
-        for (int64_t r = 0; r < M; r += 4) {
-            int64_t m = M - r < 4 ? M - r : 4;
+    if (M > ST_MV_MAX_ROWS) {   // groups of 8 rows of x, as st_matvec_f32
+        for (int64_t r = 0; r < M; r += ST_MV_MAX_ROWS) {
+            int64_t m = M - r < ST_MV_MAX_ROWS ? M - r : ST_MV_MAX_ROWS;
             float *shifted[count > 0 ? count : 1];
             for (int64_t i = 0; i < count; i++) shifted[i] = y[i] + r * N[i];
             st_matvec_multi(shifted, w, N, count, x + r * K, m, K, range);
@@ -194,9 +250,9 @@ void st_matvec_f32_ref(float *restrict y, const float *restrict x, const float *
 
 void st_matvec_f32(float *restrict y, const float *restrict x, const float *restrict w, int64_t M, int64_t N, int64_t K) {
     if (M <= 0 || N <= 0) return;
-    if (M > 4) {  // not the decode case: process in groups of 4 rows
-        for (int64_t r = 0; r < M; r += 4) {
-            int64_t m = M - r < 4 ? M - r : 4;
+    if (M > ST_MV_MAX_ROWS) {  // process in groups of 8 rows
+        for (int64_t r = 0; r < M; r += ST_MV_MAX_ROWS) {
+            int64_t m = M - r < ST_MV_MAX_ROWS ? M - r : ST_MV_MAX_ROWS;
             st_matvec_args a = {y + r * N, x + r * K, w, m, N, K};
             st_parallel_for(N, 64, ST_PICK(st_matvec_range), &a);
         }
@@ -217,8 +273,8 @@ void st_matvec_bf16_f32_ref(float *restrict y, const float *restrict x, const ui
 void st_matvec_bf16_f32(float *restrict y, const float *restrict x, const uint16_t *restrict w, int64_t M, int64_t N,
                         int64_t K) {
     if (M <= 0 || N <= 0) return;
-    for (int64_t r = 0; r < M; r += 4) {   // groups of up to 4 rows of x share one pass over W
-        st_matvec_args a = {y + r * N, x + r * K, w, M - r < 4 ? M - r : 4, N, K};
+    for (int64_t r = 0; r < M; r += ST_MV_MAX_ROWS) {   // groups of up to 8 rows of x share one pass over W
+        st_matvec_args a = {y + r * N, x + r * K, w, M - r < ST_MV_MAX_ROWS ? M - r : ST_MV_MAX_ROWS, N, K};
         int64_t grain = K > 0 ? (131072 + K - 1) / K : N;   // ~256 KB of bf16 weight per chunk
         st_parallel_for_dynamic(N, grain, 4, ST_PICK(st_matvec_bf16_range), &a);
     }

@@ -78,17 +78,38 @@ struct SamplerScratch: Sendable {
         let all = allVocabulary
         var mass = [Double](repeating: 0, count: 256)
         weights.withUnsafeBufferPointer { w in
-            for j in 0..<n { mass[Int(w[j].bitPattern >> 23) & 0xFF] += Double(w[j]) }
+            // Four interleaved histograms, so that runs of equal buckets do not chain their read-modify-writes.
+            var lanes = [Double](repeating: 0, count: 4 * 256)
+            lanes.withUnsafeMutableBufferPointer { m in
+                var j = 0
+                while j + 4 <= n {
+                    m[Int(w[j].bitPattern >> 23) & 0xFF] += Double(w[j])
+                    m[256 + Int(w[j + 1].bitPattern >> 23) & 0xFF] += Double(w[j + 1])
+                    m[512 + Int(w[j + 2].bitPattern >> 23) & 0xFF] += Double(w[j + 2])
+                    m[768 + Int(w[j + 3].bitPattern >> 23) & 0xFF] += Double(w[j + 3])
+                    j += 4
+                }
+                while j < n {
+                    m[Int(w[j].bitPattern >> 23) & 0xFF] += Double(w[j])
+                    j += 1
+                }
+            }
+            for b in 0..<256 { mass[b] = (lanes[b] + lanes[256 + b]) + (lanes[512 + b] + lanes[768 + b]) }
         }
         let total = mass.reduce(0, +)
         let target = topP * total
         let (high, aboveHigh) = Self.boundaryBucket(mass, above: 0, target: target)
         boundary.removeAll(keepingCapacity: true)
+        var found = boundary
+        boundary = []
+        found.removeAll(keepingCapacity: true)
         weights.withUnsafeBufferPointer { w in
-            for j in 0..<n where Int(w[j].bitPattern >> 23) & 0xFF == high {
-                boundary.append(TopHeap.Entry(value: w[j], id: all ? Int32(j) : ids[j]))
+            let key = UInt32(high) << 23
+            for j in 0..<n where w[j].bitPattern & 0x7F80_0000 == key {
+                found.append(TopHeap.Entry(value: w[j], id: all ? Int32(j) : ids[j]))
             }
         }
+        boundary = found
         for b in 0..<256 { mass[b] = 0 }
         for e in boundary { mass[Int(e.value.bitPattern >> 15) & 0xFF] += Double(e.value) }
         let (low, aboveLow) = Self.boundaryBucket(mass, above: aboveHigh, target: target)
@@ -100,18 +121,21 @@ struct SamplerScratch: Sendable {
             cumulative += Double(e.value)
             if cumulative >= target { cut = e; break }
         }
-        if all { ids.removeAll(keepingCapacity: true) }
+        var kept = ids
+        ids = []
+        if all { kept.removeAll(keepingCapacity: true) }
         var m = 0
         weights.withUnsafeMutableBufferPointer { w in
-            for j in 0..<n {
-                let id = all ? Int32(j) : ids[j]
-                guard !TopHeap.worse(TopHeap.Entry(value: w[j], id: id), cut) else { continue }
-                if all { ids.append(id) } else { ids[m] = id }
+            for j in 0..<n where w[j] >= cut.value {
+                let id = all ? Int32(j) : kept[j]
+                guard w[j] > cut.value || id <= cut.id else { continue }
+                if all { kept.append(id) } else { kept[m] = id }
                 w[m] = w[j]
                 m += 1
             }
         }
-        if !all { ids.removeSubrange(m...) }
+        if !all { kept.removeSubrange(m...) }
+        ids = kept
         count = m
         allVocabulary = false
     }
@@ -121,19 +145,22 @@ struct SamplerScratch: Sendable {
     mutating func keepAboveMinP(_ minP: Float) {
         let n = count
         let all = allVocabulary
-        if all { ids.removeAll(keepingCapacity: true) }
+        var kept = ids
+        ids = []
+        if all { kept.removeAll(keepingCapacity: true) }
         var m = 0
         weights.withUnsafeMutableBufferPointer { w in
             var largest: Float = 0
             for j in 0..<n where w[j] > largest { largest = w[j] }
             let threshold = minP * largest
             for j in 0..<n where w[j] >= threshold {
-                if all { ids.append(Int32(j)) } else { ids[m] = ids[j] }
+                if all { kept.append(Int32(j)) } else { kept[m] = kept[j] }
                 w[m] = w[j]
                 m += 1
             }
         }
-        if !all { ids.removeSubrange(m...) }
+        if !all { kept.removeSubrange(m...) }
+        ids = kept
         count = m
         allVocabulary = false
     }
@@ -146,21 +173,21 @@ struct SamplerScratch: Sendable {
         let B = Self.drawBlock
         let blocks = n / B
         if blockSums.count < blocks { blockSums = [Float](repeating: 0, count: blocks) }
+        var sums = blockSums
+        blockSums = []
+        defer { blockSums = sums }
         let j = weights.withUnsafeBufferPointer { w -> Int in
             guard let base = w.baseAddress, n > 0 else { return 0 }
             var total = 0.0
-            if blocks > 0 {
-                blockSums.withUnsafeMutableBufferPointer { s in
-                    Kernels.reduce(s.baseAddress!, base, outer: blocks, n: B, inner: 1, .sum)
-                }
-                for b in 0..<blocks { total += Double(blockSums[b]) }
-            }
+            // One single-threaded reduction per block (a batched call would fan out to threads for little work).
+            for b in 0..<blocks { Kernels.reduce(&sums[b], base + b * B, outer: 1, n: B, inner: 1, .sum) }
+            for b in 0..<blocks { total += Double(sums[b]) }
             for j in (blocks * B)..<n { total += Double(w[j]) }
             let target = u * total
             var cumulative = 0.0
             var b = 0
-            while b < blocks && cumulative + Double(blockSums[b]) <= target {
-                cumulative += Double(blockSums[b])
+            while b < blocks && cumulative + Double(sums[b]) <= target {
+                cumulative += Double(sums[b])
                 b += 1
             }
             for j in (b * B)..<n where w[j] > 0 {

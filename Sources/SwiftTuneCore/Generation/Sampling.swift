@@ -2,9 +2,9 @@
 ///
 /// Applied in transformers' order (`GenerationMixin._get_logits_processor`): repetition penalty, then the OpenAI
 /// presence and frequency penalties (vLLM's `apply_penalties`), temperature, top-k, top-p, min-p; then a draw from
-/// the remaining distribution (or the argmax when `temperature == 0`). ``TokenSampler`` applies all of them;
-/// ``CausalLanguageModel/generate(prompts:maxNewTokens:sampling:stopTokens:onToken:)`` applies repetition
-/// penalty, temperature, top-k and top-p only.
+/// the remaining distribution (or the argmax when `temperature == 0`). ``TokenSampler`` applies all of them, for
+/// every row of a ``DecodingSession`` and of
+/// ``CausalLanguageModel/generate(prompts:maxNewTokens:sampling:stopTokens:onToken:)``.
 ///
 /// Decoding JSON tolerates a missing `minP`, `presencePenalty` or `frequencyPenalty` (older files): they default
 /// to 0, which switches them off.
@@ -62,47 +62,4 @@ public struct SamplingOptions: Codable, Sendable, Equatable {
 
     /// Greedy decoding.
     public static let greedy = SamplingOptions()
-
-    /// Picks a token from one row of logits `[V]`, given the tokens the row holds so far.
-    func choose(_ logits: UnsafeBufferPointer<Float>, history: [Int], generator: inout RandomGenerator) -> Int {
-        var scores = Array(logits)
-        if repetitionPenalty != 1 {
-            let penalty = Float(repetitionPenalty)
-            for token in Set(history) where token < scores.count {
-                scores[token] = scores[token] > 0 ? scores[token] / penalty : scores[token] * penalty
-            }
-        }
-        if temperature == 0 {
-            var best = 0
-            for i in 1..<scores.count where scores[i] > scores[best] { best = i }
-            return best
-        }
-        let t = Float(temperature)
-        var candidates = scores.indices.map { ($0, scores[$0] / t) }
-        candidates.sort { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
-        if topK > 0 && topK < candidates.count { candidates.removeSubrange(topK...) }
-        let maximum = candidates[0].1
-        var probabilities = candidates.map { Double.exp(Double($0.1 - maximum)) }
-        let total = probabilities.reduce(0, +)
-        probabilities = probabilities.map { $0 / total }
-        if topP < 1 {
-            var cumulative = 0.0
-            var keep = probabilities.count
-            for (i, p) in probabilities.enumerated() {
-                cumulative += p
-                if cumulative >= topP { keep = i + 1; break }
-            }
-            candidates.removeSubrange(keep...)
-            probabilities.removeSubrange(keep...)
-            let kept = probabilities.reduce(0, +)
-            probabilities = probabilities.map { $0 / kept }
-        }
-        let u = Double(generator.next() >> 11) * 0x1p-53
-        var cumulative = 0.0
-        for (i, p) in probabilities.enumerated() {
-            cumulative += p
-            if u < cumulative { return candidates[i].0 }
-        }
-        return candidates[candidates.count - 1].0
-    }
 }
