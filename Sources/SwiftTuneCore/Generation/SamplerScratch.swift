@@ -22,6 +22,8 @@ struct SamplerScratch: Sendable {
     /// The draw: sums of blocks of `drawBlock` weights.
     var blockSums: [Float] = []
     static let drawBlock = 1024
+    /// Top-p: the most tokens the peaked-row fast path collects.
+    static let fastPathLimit = 2048
 
     /// Steps 4–7. Returns false when the scores' maximum is not finite (the caller then takes the argmax).
     mutating func keep(_ z: UnsafeBufferPointer<Float>, options: SamplingOptions) -> Bool {
@@ -72,48 +74,65 @@ struct SamplerScratch: Sendable {
     /// first token whose running mass reaches p·W (W the candidates' total), the smallest such prefix. The cut is
     /// found by radix selection on the weights' bit patterns, which order like the weights: a histogram of mass
     /// per float exponent (8 bits) picks the boundary bucket, a second over its next 8 mantissa bits narrows it
-    /// to a bucket 1/256 wide, and only that bucket is sorted. One more pass keeps the tokens, in id order.
+    /// to a bucket 1/256 wide, and only that bucket is sorted. When the tokens within 2⁻¹⁰ of the largest weight (at most 2048 of them)
+    /// already hold p·W (peaked rows), the histograms run over those alone. One more pass keeps the tokens, in id
+    /// order.
     mutating func keepNucleus(topP: Double) {
         let n = count
         let all = allVocabulary
-        var mass = [Double](repeating: 0, count: 256)
+        var total = 0.0
+        var largest: Float = 0
         weights.withUnsafeBufferPointer { w in
-            // Four interleaved histograms, so that runs of equal buckets do not chain their read-modify-writes.
-            var lanes = [Double](repeating: 0, count: 4 * 256)
-            lanes.withUnsafeMutableBufferPointer { m in
-                var j = 0
-                while j + 4 <= n {
-                    m[Int(w[j].bitPattern >> 23) & 0xFF] += Double(w[j])
-                    m[256 + Int(w[j + 1].bitPattern >> 23) & 0xFF] += Double(w[j + 1])
-                    m[512 + Int(w[j + 2].bitPattern >> 23) & 0xFF] += Double(w[j + 2])
-                    m[768 + Int(w[j + 3].bitPattern >> 23) & 0xFF] += Double(w[j + 3])
-                    j += 4
-                }
-                while j < n {
-                    m[Int(w[j].bitPattern >> 23) & 0xFF] += Double(w[j])
-                    j += 1
+            if all, let base = w.baseAddress, n > 0 {
+                var sum: Float = 0
+                Kernels.reduce(&sum, base, outer: 1, n: n, inner: 1, .sum)
+                Kernels.reduce(&largest, base, outer: 1, n: n, inner: 1, .max)
+                total = Double(sum)
+            } else {
+                for j in 0..<n {
+                    total += Double(w[j])
+                    largest = max(largest, w[j])
                 }
             }
-            for b in 0..<256 { mass[b] = (lanes[b] + lanes[256 + b]) + (lanes[512 + b] + lanes[768 + b]) }
         }
-        let total = mass.reduce(0, +)
         let target = topP * total
-        let (high, aboveHigh) = Self.boundaryBucket(mass, above: 0, target: target)
-        boundary.removeAll(keepingCapacity: true)
         var found = boundary
         boundary = []
+        defer { boundary = found }
         found.removeAll(keepingCapacity: true)
+        // Fast path: the tokens within 2⁻¹⁰ of the largest weight, if they hold the target (abandoned once more
+        // than `fastPathLimit` tokens qualify: the row is too flat for it to pay).
+        let floor = largest * 0x1p-10
+        var near = 0.0
         weights.withUnsafeBufferPointer { w in
-            let key = UInt32(high) << 23
-            for j in 0..<n where w[j].bitPattern & 0x7F80_0000 == key {
+            for j in 0..<n where w[j] >= floor {
                 found.append(TopHeap.Entry(value: w[j], id: all ? Int32(j) : ids[j]))
+                near += Double(w[j])
+                if found.count > Self.fastPathLimit { near = 0; break }
             }
         }
-        boundary = found
-        for b in 0..<256 { mass[b] = 0 }
-        for e in boundary { mass[Int(e.value.bitPattern >> 15) & 0xFF] += Double(e.value) }
-        let (low, aboveLow) = Self.boundaryBucket(mass, above: aboveHigh, target: target)
-        var last = boundary.filter { Int($0.value.bitPattern >> 15) & 0xFF == low }
+        var high: (bucket: Int, above: Double)
+        if near >= target {
+            var mass = [Double](repeating: 0, count: 256)
+            for e in found { mass[Int(e.value.bitPattern >> 23) & 0xFF] += Double(e.value) }
+            high = Self.boundaryBucket(mass, above: 0, target: target)
+            let key = UInt32(high.bucket) << 23
+            found.removeAll { $0.value.bitPattern & 0x7F80_0000 != key }
+        } else {
+            let mass = exponentHistogram(count: n)
+            high = Self.boundaryBucket(mass, above: 0, target: target)
+            found.removeAll(keepingCapacity: true)
+            weights.withUnsafeBufferPointer { w in
+                let key = UInt32(high.bucket) << 23
+                for j in 0..<n where w[j].bitPattern & 0x7F80_0000 == key {
+                    found.append(TopHeap.Entry(value: w[j], id: all ? Int32(j) : ids[j]))
+                }
+            }
+        }
+        var mass = [Double](repeating: 0, count: 256)
+        for e in found { mass[Int(e.value.bitPattern >> 15) & 0xFF] += Double(e.value) }
+        let (low, aboveLow) = Self.boundaryBucket(mass, above: high.above, target: target)
+        var last = found.filter { Int($0.value.bitPattern >> 15) & 0xFF == low }
         last.sort { TopHeap.worse($1, $0) }
         guard var cut = last.last else { return }
         var cumulative = aboveLow
@@ -138,6 +157,35 @@ struct SamplerScratch: Sendable {
         ids = kept
         count = m
         allVocabulary = false
+    }
+
+    /// Mass per float exponent (bits 30…23) of the first `count` weights, in four interleaved histograms so that
+    /// runs of equal buckets do not chain their read-modify-writes.
+    func exponentHistogram(count n: Int) -> [Double] {
+        var lanes = [Double](repeating: 0, count: 4 * 256)
+        weights.withUnsafeBufferPointer { w in
+            lanes.withUnsafeMutableBufferPointer { m in
+                var j = 0
+                while j + 4 <= n {
+                    m[Int(w[j].bitPattern >> 23) & 0xFF] += Double(w[j])
+                    m[256 + Int(w[j + 1].bitPattern >> 23) & 0xFF] += Double(w[j + 1])
+                    m[512 + Int(w[j + 2].bitPattern >> 23) & 0xFF] += Double(w[j + 2])
+                    m[768 + Int(w[j + 3].bitPattern >> 23) & 0xFF] += Double(w[j + 3])
+                    j += 4
+                }
+                while j < n {
+                    m[Int(w[j].bitPattern >> 23) & 0xFF] += Double(w[j])
+                    j += 1
+                }
+            }
+        }
+        var mass = [Double](repeating: 0, count: 256)
+        for b in 0..<256 {
+            let front: Double = lanes[b] + lanes[256 + b]
+            let back: Double = lanes[512 + b] + lanes[768 + b]
+            mass[b] = front + back
+        }
+        return mass
     }
 
     /// Step 7: keeps the candidates with weight ≥ `minP` · the largest weight (transformers' `MinPLogitsWarper`;

@@ -7,12 +7,14 @@ import Testing
 @Suite("TokenSampler")
 struct TokenSamplerTests {
     /// Gaussian logits from a fixed stream.
-    static func logits(_ V: Int, scale: Float, seed: UInt64) -> [Float] {
+    static func logits(_ V: Int, scale: Float, seed: UInt64, peaks: Int = 0) -> [Float] {
         var g = RandomGenerator(seed: seed)
-        return (0..<V).map { _ in
+        var z: [Float] = (0..<V).map { _ in
             let a = Double(g.next() >> 11) * 0x1p-53, b = Double(g.next() >> 11) * 0x1p-53
             return scale * Float((-2 * log(max(a, 1e-300))).squareRoot() * cos(2 * .pi * b))
         }
+        for i in 0..<peaks { z[Int(g.next() % UInt64(V))] += 12 - Float(i) * 0.4 }   // an LM-like peaked row
+        return z
     }
 
     /// Steps 4–7 by sorting the whole vocabulary (the old `choose` algorithm, extended with min-p), kept ids
@@ -54,8 +56,8 @@ struct TokenSamplerTests {
         SamplingOptions(temperature: 0.7, topK: 100, topP: 0.9, minP: 0.1),
     ])
     func largeVocabularyEqualsFullSort(options: SamplingOptions) throws {
-        for (seed, scale) in [(UInt64(1), Float(1)), (2, 3), (3, 6)] {
-            let z = Self.logits(49152, scale: scale, seed: seed)
+        for (seed, scale, peaks) in [(UInt64(1), Float(1), 0), (2, 3, 0), (3, 6, 0), (4, 1.5, 30), (5, 0.5, 3)] {
+            let z = Self.logits(49152, scale: scale, seed: seed, peaks: peaks)
             var s = try TokenSampler(options: options, prompt: [])
             let got = z.withUnsafeBufferPointer { s.keptDistribution($0) }
             let want = Self.reference(z, options)
