@@ -20,7 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Documentation only: adds `swift package generate-documentation` (see Scripts/docs.sh).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
-        // The server only (`SwiftTuneServer`): HTTP/1.1 on SwiftNIO, and Prometheus text for /metrics.
+        // The server only (`SwiftTuneServer`): HTTP/1.1 on SwiftNIO, and Prometheus text for /metrics. A package that
+        // depends on the SwiftTuneCore product alone still has these resolved and checked out by SwiftPM (resolution is
+        // per package), but never compiles them (Examples/FineTune/check.sh builds only SwiftTuneCore and CKernels).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         // Tests only: concurrent streaming clients against a live server (already a dependency of HummingbirdTesting).

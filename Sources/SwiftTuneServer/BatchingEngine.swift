@@ -2,7 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import SwiftTuneCore
 
-/// The real engine: one thread owns the model and a ``DecodingSession`` and runs its decode steps in a loop.
+/// The real engine: one thread owns the model and a `DecodingSession` and runs its decode steps in a loop.
 /// Requests join the running batch between two steps and leave it the step they finish (continuous batching); long
 /// prompts are prefilled in chunks of `prefillChunk` tokens, so running streams wait at most one chunk.
 ///
@@ -44,7 +44,7 @@ public final class BatchingEngine: InferenceEngine {
 
     /// Starts the engine thread, which calls `load` (so the model never crosses threads), reserves the KV cache and
     /// waits for jobs.
-    /// - Throws: what `load` throws; ``ModelInputError`` or the session's errors for sizes it cannot reserve;
+    /// - Throws: what `load` throws; `ModelInputError` or the session's errors for sizes it cannot reserve;
     ///   `ModelInputError.invalidGenerationSetting` for a batch size or queue below 1.
     public init(configuration: Configuration, tokenizer: Tokenizer,
                 load: @escaping @Sendable () throws -> LoadedModel) throws {

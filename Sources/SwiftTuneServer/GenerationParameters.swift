@@ -43,6 +43,7 @@ public struct GenerationParameters: Sendable, Equatable {
 
     /// Reads the shared fields of `fields`.
     /// - Parameters:
+    ///   - fields: the request object.
     ///   - maxChoices: the largest `n` (the server's `--max-batch-size`: every choice is a row of the batch).
     ///   - vocabularySize: bounds `stop_token_ids`.
     /// - Throws: ``APIError`` 400 naming the first bad or unsupported field.
