@@ -9,8 +9,11 @@
 //
 // The same kernels read bfloat16 weights (st_bf16.h: a QLoRA model's tied output projection), 2 bytes per weight.
 //
-// Shape legend: M = rows of x (≤ 4), N = output features (rows of W), K = input features.
+// Shape legend: M = rows of x (≤ 8 per pass over W), N = output features (rows of W), K = input features.
 #include "st_internal.h"
+
+/// Rows of x that share one pass over W (more are processed in groups of this many).
+#define ST_MV_MAX_ROWS 8
 
 // W is float32, or bfloat16 (raw uint16 patterns, st_bf16.h) widened exactly as it is read: the same bodies serve
 // both, specialised by a constant `bf16` flag (always-inlined).
@@ -47,6 +50,15 @@ ST_AVX2 static inline __attribute__((always_inline)) __m256 st_mv_load8(const vo
     return bf16 ? st_v_bf16_load((const uint16_t *)w + i) : _mm256_loadu_ps((const float *)w + i);
 }
 
+/// A dot product's end: the 8 lanes summed (st_v_hsum), then x[kk]·w[base + kk] for the tail kk in [k, K), one
+/// fused multiply-add each, in order. Every AVX2 path ends a dot product here, so all agree bit for bit.
+ST_AVX2 static inline __attribute__((always_inline)) float st_mv_finish(__m256 acc, const float *xr, const void *w,
+                                                                        int64_t base, int64_t k, int64_t K, int bf16) {
+    float sum = st_v_hsum(acc);
+    for (int64_t kk = k; kk < K; kk++) sum = fmaf(xr[kk], st_mv_at(w, base + kk, bf16), sum);
+    return sum;
+}
+
 /// y[r, n] for rows n of one lane position: `rows[s]` are the weight rows of the four lanes (s < S ≤ 4).
 ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_rows_avx2(const st_matvec_args *a,
                                                                               const int64_t *rows, int S, int bf16) {
@@ -66,56 +78,89 @@ ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_rows_avx2(co
             for (int64_t r = 0; r < M; r++) acc[r][s] = _mm256_fmadd_ps(xv[r], w, acc[r][s]);
         }
     }
-    for (int s = 0; s < S; s++) {
-        for (int64_t r = 0; r < M; r++) {
-            const float *xr = a->x + r * K;
-            float sum = st_v_hsum(acc[r][s]);
-            for (int64_t kk = k; kk < K; kk++) sum += xr[kk] * st_mv_at(a->w, base[s] + kk, bf16);
-            a->y[r * a->N + rows[s]] = sum;
-        }
-    }
+    for (int s = 0; s < S; s++)
+        for (int64_t r = 0; r < M; r++) a->y[r * a->N + rows[s]] = st_mv_finish(acc[r][s], a->x + r * K, a->w, base[s], k, K, bf16);
 }
 
 /// The decode case (one row of x, four lanes) with every accumulator named, so that the compiler keeps them in
 /// registers: the general body's `acc[r][s]` array with run-time M and S lives on the stack under clang (a load and
-/// a store around every FMA; 29–31 GB/s against 33–34 here). Two accumulators per lane, 16 weights per step.
+/// a store around every FMA). Its arithmetic per (row, n) is exactly the general body's — one 8-lane accumulator
+/// over k in steps of 8, st_v_hsum, then the tail in k order — so a row's result never depends on M (how many rows
+/// share the weight pass) or on which lane computes it: the batch invariance the decoding session relies on.
 ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_row1_lanes4_avx2(const st_matvec_args *a,
                                                                                      const int64_t *rows, int bf16) {
     const int64_t K = a->K;
     const int64_t b0 = rows[0] * K, b1 = rows[1] * K, b2 = rows[2] * K, b3 = rows[3] * K;
-    __m256 p0 = _mm256_setzero_ps(), p1 = p0, p2 = p0, p3 = p0, q0 = p0, q1 = p0, q2 = p0, q3 = p0;
+    __m256 p0 = _mm256_setzero_ps(), p1 = p0, p2 = p0, p3 = p0;
     int64_t k = 0;
-    for (; k + 16 <= K; k += 16) {
-        const __m256 x0 = _mm256_loadu_ps(a->x + k), x1 = _mm256_loadu_ps(a->x + k + 8);
-        p0 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b0 + k, bf16), p0);
-        q0 = _mm256_fmadd_ps(x1, st_mv_load8(a->w, b0 + k + 8, bf16), q0);
-        p1 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b1 + k, bf16), p1);
-        q1 = _mm256_fmadd_ps(x1, st_mv_load8(a->w, b1 + k + 8, bf16), q1);
-        p2 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b2 + k, bf16), p2);
-        q2 = _mm256_fmadd_ps(x1, st_mv_load8(a->w, b2 + k + 8, bf16), q2);
-        p3 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b3 + k, bf16), p3);
-        q3 = _mm256_fmadd_ps(x1, st_mv_load8(a->w, b3 + k + 8, bf16), q3);
-    }
-    if (k + 8 <= K) {
+    for (; k + 8 <= K; k += 8) {
         const __m256 x0 = _mm256_loadu_ps(a->x + k);
         p0 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b0 + k, bf16), p0);
         p1 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b1 + k, bf16), p1);
         p2 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b2 + k, bf16), p2);
         p3 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b3 + k, bf16), p3);
-        k += 8;
     }
-    float sum[4] = {st_v_hsum(_mm256_add_ps(p0, q0)), st_v_hsum(_mm256_add_ps(p1, q1)),
-                    st_v_hsum(_mm256_add_ps(p2, q2)), st_v_hsum(_mm256_add_ps(p3, q3))};
+    const __m256 acc[4] = {p0, p1, p2, p3};
     const int64_t base[4] = {b0, b1, b2, b3};
-    for (int s = 0; s < 4; s++) {
-        for (int64_t kk = k; kk < K; kk++) sum[s] += a->x[kk] * st_mv_at(a->w, base[s] + kk, bf16);
-        a->y[rows[s]] = sum[s];
+    for (int s = 0; s < 4; s++) a->y[rows[s]] = st_mv_finish(acc[s], a->x, a->w, base[s], k, K, bf16);
+}
+
+/// M rows of x against S weight rows (`rows`), M and S constants after inlining, so that the S·M accumulators, the
+/// weight vectors and x stay in registers (the general body above, with run-time M, keeps them on the stack): the
+/// same per-(row, n) arithmetic as every other body (one 8-lane accumulator, st_mv_finish).
+ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_fixed_avx2(const st_matvec_args *a,
+                                                                              const int64_t *rows, const int S,
+                                                                              const int64_t M, int bf16) {
+    const int64_t K = a->K;
+    __m256 acc[4][ST_MV_MAX_ROWS];
+    int64_t base[4];
+    for (int s = 0; s < S; s++) {
+        base[s] = rows[s] * K;
+        for (int64_t r = 0; r < M; r++) acc[s][r] = _mm256_setzero_ps();
     }
+    int64_t k = 0;
+    for (; k + 8 <= K; k += 8) {
+        __m256 w[4];
+        for (int s = 0; s < S; s++) w[s] = st_mv_load8(a->w, base[s] + k, bf16);
+        for (int64_t r = 0; r < M; r++) {
+            const __m256 xv = _mm256_loadu_ps(a->x + r * K + k);
+            for (int s = 0; s < S; s++) acc[s][r] = _mm256_fmadd_ps(xv, w[s], acc[s][r]);
+        }
+    }
+    for (int s = 0; s < S; s++)
+        for (int64_t r = 0; r < M; r++)
+            a->y[r * a->N + rows[s]] = st_mv_finish(acc[s][r], a->x + r * K, a->w, base[s], k, K, bf16);
+}
+
+/// Rows [b, e) of W for M = 2 … 8 rows of x (a constant): S lanes (4 for M = 2, 2 for M ≤ 6, 1 beyond, so that
+/// S·M ≤ 12 accumulators fit the 16 vector registers with the weights), walked in lockstep, then the rows left
+/// over one at a time.
+ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_fixed_lanes_avx2(const st_matvec_args *a,
+                                                                                    int64_t b, int64_t e,
+                                                                                    const int64_t M, int bf16) {
+    const int S = M <= 2 ? 4 : (M <= 6 ? 2 : 1);
+    const int64_t lane = (e - b) / S;
+    for (int64_t i = 0; i < lane; i++) {
+        int64_t rows[4];
+        for (int s = 0; s < S; s++) rows[s] = b + s * lane + i;
+        st_matvec_fixed_avx2(a, rows, S, M, bf16);
+    }
+    for (int64_t n = b + S * lane; n < e; n++) st_matvec_fixed_avx2(a, &n, 1, M, bf16);
 }
 
 ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_lanes_avx2(void *ctx, int64_t b, int64_t e,
                                                                                int bf16) {
     const st_matvec_args *a = (const st_matvec_args *)ctx;
+    switch (a->M) {   // one body per row count, so that each keeps its accumulators in registers
+    case 2: st_matvec_fixed_lanes_avx2(a, b, e, 2, bf16); return;
+    case 3: st_matvec_fixed_lanes_avx2(a, b, e, 3, bf16); return;
+    case 4: st_matvec_fixed_lanes_avx2(a, b, e, 4, bf16); return;
+    case 5: st_matvec_fixed_lanes_avx2(a, b, e, 5, bf16); return;
+    case 6: st_matvec_fixed_lanes_avx2(a, b, e, 6, bf16); return;
+    case 7: st_matvec_fixed_lanes_avx2(a, b, e, 7, bf16); return;
+    case 8: st_matvec_fixed_lanes_avx2(a, b, e, 8, bf16); return;
+    default: break;
+    }
     const int64_t lane = (e - b) / 4;
     for (int64_t i = 0; i < lane; i++) {
         const int64_t rows[4] = {b + i, b + lane + i, b + 2 * lane + i, b + 3 * lane + i};
@@ -166,9 +211,9 @@ static void st_matvec_multi(float *const *y, const float *const *w, const int64_
     int64_t rows = 0;
     for (int64_t i = 0; i < count; i++) rows += N[i];
     if (M <= 0 || rows <= 0) return;
-    if (M > 4) {   // groups of 4 rows of x, as st_matvec_f32
-        for (int64_t r = 0; r < M; r += 4) {
-            int64_t m = M - r < 4 ? M - r : 4;
+    if (M > ST_MV_MAX_ROWS) {   // groups of 8 rows of x, as st_matvec_f32
+        for (int64_t r = 0; r < M; r += ST_MV_MAX_ROWS) {
+            int64_t m = M - r < ST_MV_MAX_ROWS ? M - r : ST_MV_MAX_ROWS;
             float *shifted[count > 0 ? count : 1];
             for (int64_t i = 0; i < count; i++) shifted[i] = y[i] + r * N[i];
             st_matvec_multi(shifted, w, N, count, x + r * K, m, K, range);
@@ -205,9 +250,9 @@ void st_matvec_f32_ref(float *restrict y, const float *restrict x, const float *
 
 void st_matvec_f32(float *restrict y, const float *restrict x, const float *restrict w, int64_t M, int64_t N, int64_t K) {
     if (M <= 0 || N <= 0) return;
-    if (M > 4) {  // not the decode case: process in groups of 4 rows
-        for (int64_t r = 0; r < M; r += 4) {
-            int64_t m = M - r < 4 ? M - r : 4;
+    if (M > ST_MV_MAX_ROWS) {  // process in groups of 8 rows
+        for (int64_t r = 0; r < M; r += ST_MV_MAX_ROWS) {
+            int64_t m = M - r < ST_MV_MAX_ROWS ? M - r : ST_MV_MAX_ROWS;
             st_matvec_args a = {y + r * N, x + r * K, w, m, N, K};
             st_parallel_for(N, 64, ST_PICK(st_matvec_range), &a);
         }
@@ -228,8 +273,8 @@ void st_matvec_bf16_f32_ref(float *restrict y, const float *restrict x, const ui
 void st_matvec_bf16_f32(float *restrict y, const float *restrict x, const uint16_t *restrict w, int64_t M, int64_t N,
                         int64_t K) {
     if (M <= 0 || N <= 0) return;
-    for (int64_t r = 0; r < M; r += 4) {   // groups of up to 4 rows of x share one pass over W
-        st_matvec_args a = {y + r * N, x + r * K, w, M - r < 4 ? M - r : 4, N, K};
+    for (int64_t r = 0; r < M; r += ST_MV_MAX_ROWS) {   // groups of up to 8 rows of x share one pass over W
+        st_matvec_args a = {y + r * N, x + r * K, w, M - r < ST_MV_MAX_ROWS ? M - r : ST_MV_MAX_ROWS, N, K};
         int64_t grain = K > 0 ? (131072 + K - 1) / K : N;   // ~256 KB of bf16 weight per chunk
         st_parallel_for_dynamic(N, grain, 4, ST_PICK(st_matvec_bf16_range), &a);
     }
