@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 //
 // SwiftTune: fine-tune and run small language models in-process, on CPU, in Swift.
 //
@@ -16,13 +16,19 @@ let package = Package(
         .library(name: "SwiftTuneServer", targets: ["SwiftTuneServer"]),
         .executable(name: "swifttune", targets: ["swifttune"]),
     ],
+    // `Server`: the OpenAI-compatible server (SwiftTuneServer) and `swifttune deploy`. Off by default so that the
+    // networking packages stay out of a SwiftTuneCore user's dependency graph; Scripts/ build with it.
+    traits: [
+        .trait(name: "Server", description: "SwiftTuneServer (Hummingbird 2) and the `swifttune deploy` command."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Documentation only: adds `swift package generate-documentation` (see Scripts/docs.sh).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
-        // The server only (`SwiftTuneServer`): HTTP/1.1 on SwiftNIO, and Prometheus text for /metrics. A package that
-        // depends on the SwiftTuneCore product alone still has these resolved and checked out by SwiftPM (resolution is
-        // per package), but never compiles them (Examples/FineTune/check.sh builds only SwiftTuneCore and CKernels).
+        // The server only (`SwiftTuneServer`, `swifttune deploy`), behind the `Server` trait: HTTP/1.1 on SwiftNIO, and
+        // Prometheus text for /metrics. Every use of these packages is conditional on the trait, so a package that depends
+        // on SwiftTuneCore (default traits) never resolves, clones or builds a networking stack
+        // (Examples/FineTune/check.sh checks its Package.resolved). Build the server with `--traits Server`.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         // Tests only: concurrent streaming clients against a live server (already a dependency of HummingbirdTesting).
@@ -40,8 +46,8 @@ let package = Package(
             name: "SwiftTuneServer",
             dependencies: [
                 "SwiftTuneCore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Server"])),
+                .product(name: "Prometheus", package: "swift-prometheus", condition: .when(traits: ["Server"])),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
@@ -49,7 +55,7 @@ let package = Package(
             name: "swifttune",
             dependencies: [
                 "SwiftTuneCore",
-                "SwiftTuneServer",
+                .target(name: "SwiftTuneServer", condition: .when(traits: ["Server"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
@@ -96,9 +102,9 @@ let package = Package(
             name: "SwiftTuneServerTests",
             dependencies: [
                 "SwiftTuneServer", "SwiftTuneCore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Server"])),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Server"])),
+                .product(name: "AsyncHTTPClient", package: "async-http-client", condition: .when(traits: ["Server"])),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

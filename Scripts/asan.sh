@@ -19,12 +19,13 @@
 # SWIFT_BACKTRACE=enable=no: Swift's crash backtracer would otherwise run inside ASan's report and hide it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Scripts/build-options.sh
 scratch=.build-asan
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:abort_on_error=1}
 export SWIFT_BACKTRACE=enable=no
 
 echo "asan.sh: building tests with -sanitize=address in $scratch (ASAN_OPTIONS=$ASAN_OPTIONS)"
-swift build --build-tests --sanitize=address --scratch-path "$scratch"
+swift build --build-tests "${swift_traits[@]}" --sanitize=address --scratch-path "$scratch"
 echo "asan.sh: running tests"
-swift test --sanitize=address --skip-build --scratch-path "$scratch" "$@"
+swift test "${swift_traits[@]}" --sanitize=address --skip-build --scratch-path "$scratch" "$@"

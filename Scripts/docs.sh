@@ -13,6 +13,7 @@
 #   2. the log is searched for "warning:" / "error:" lines in case a diagnostic was printed but did not fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Scripts/build-options.sh
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/swifttune-docs.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
@@ -21,11 +22,11 @@ mkdir -p "$(dirname "$out")"
 log="$tmp/docc.log"
 
 status=0
-swift package --allow-writing-to-directory "$out" \
+swift package "${swift_traits[@]}" --allow-writing-to-directory "$out" \
     generate-documentation --target SwiftTuneCore --output-path "$out" --warnings-as-errors \
     2>&1 | tee "$log" || status=$?
 server_out="$(dirname "$out")/SwiftTuneServer.doccarchive"
-swift package --allow-writing-to-directory "$server_out" \
+swift package "${swift_traits[@]}" --allow-writing-to-directory "$server_out" \
     generate-documentation --target SwiftTuneServer --output-path "$server_out" --warnings-as-errors \
     2>&1 | tee -a "$log" || status=$?
 

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import Hummingbird
 
@@ -128,3 +129,4 @@ public struct ErrorBody: Codable, Sendable, Equatable {
     }
     public var error: Detail
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import NIOConcurrencyHelpers
 import SwiftTuneCore
@@ -103,3 +104,4 @@ public final class BatchingEngine: InferenceEngine {
         await shared.waitUntilStopped()
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 /// Why a choice ended, as OpenAI reports it: `stop` (an end-of-sequence token, a stop token or a stop string) or
 /// `length` (`max_tokens`, or the model length).
 public enum ChoiceFinish: String, Codable, Sendable, Equatable {
@@ -62,3 +63,4 @@ public struct ChatCompletionChunk: Codable, Sendable, Equatable {
     public var choices: [Choice]
     public var usage: Usage?
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import SwiftTuneCore
 
@@ -76,3 +77,4 @@ public struct ChatCompletionRequest: Sendable, Equatable {
         return ChatMessage(role: role, content: content)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Hummingbird
 
 /// `GET /`: one self-contained page (no external assets) that chats through this server's own API: streaming
@@ -122,3 +123,4 @@ enum ChatPage {
     </html>
     """#
 }
+#endif

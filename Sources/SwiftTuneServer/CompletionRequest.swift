@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 
 /// `POST /v1/completions`, read and checked.
@@ -46,3 +47,4 @@ public struct CompletionRequest: Sendable, Equatable {
         try f.refuse("suffix")
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import SwiftTuneCore
 
@@ -176,3 +177,4 @@ final class EngineLoop {
         rows = [:]
     }
 }
+#endif

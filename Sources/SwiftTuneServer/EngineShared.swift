@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import NIOConcurrencyHelpers
 
@@ -108,3 +109,4 @@ final class EngineShared: Sendable {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 
 /// The sampling and stopping fields that chat and text completions share, checked (OpenAI's ranges; vLLM's for its
@@ -113,3 +114,4 @@ enum Harmless {
     static func textModality(_ v: JSONInput) -> Bool { v == .null || v == .array([.string("text")]) }
     static func noneOrAuto(_ v: JSONInput) -> Bool { v == .null || v == .string("none") || v == .string("auto") }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import SwiftTuneCore
 
 /// What the HTTP layer asks of whatever generates the tokens: ``BatchingEngine`` in a server, a scripted engine in
@@ -118,3 +119,4 @@ public struct GenerationHandle: Sendable {
         self.cancel = cancel
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 
 /// A parsed JSON request body, kept as a tree so that every field can be checked by name (wrong type, out of range,
@@ -63,3 +64,4 @@ public enum JSONInput: Sendable, Equatable, Decodable {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 /// `GET /v1/models`: the base model and each adapter, as vLLM lists them (an adapter's `root` is its folder and its
 /// `parent` the base's served name; the base's `root` is its folder).
 public struct ModelList: Codable, Sendable, Equatable {
@@ -55,3 +56,4 @@ public struct ModelList: Codable, Sendable, Equatable {
     public var object = "list"
     public var data: [Card]
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Dispatch
 import NIOConcurrencyHelpers
 
@@ -15,3 +16,4 @@ extension OpenAIServer {
         if let error = failure.withLockedValue({ $0 }) { throw error }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import Hummingbird
 import SwiftTuneCore
@@ -61,3 +62,4 @@ extension OpenAIServer {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import Hummingbird
 import SwiftTuneCore
@@ -67,3 +68,4 @@ extension OpenAIServer {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import SwiftTuneCore
 
@@ -77,3 +78,4 @@ struct TokenTimer {
         last[choice] = now
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import Hummingbird
 import SwiftTuneCore
@@ -57,3 +58,4 @@ extension OpenAIServer {
         return jsonResponse(DetokenizeResponse(prompt: prompts.tokenizer.decode(ids, skipSpecialTokens: false)))
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import Hummingbird
 import Logging
@@ -105,3 +106,4 @@ struct EngineService: Service {
         await engine.shutdown(cancelRunning: false)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import SwiftTuneCore
 
@@ -32,3 +33,4 @@ public struct PromptBuilder: Sendable {
     /// The ids of a text prompt (with the tokenizer's special tokens, as `swifttune infer` encodes `{"query"}` text).
     public func text(_ text: String) -> [Int] { tokenizer.encode(text) }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 
 /// Typed reads of a request object's fields, each failing with a 400 that names the field.
@@ -118,3 +119,4 @@ enum WireNumber {
         n.rounded() == n && Swift.abs(n) < 1e15 ? "\(Int64(n))" : "\(n)"
     }
 }
+#endif

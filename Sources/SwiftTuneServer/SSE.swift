@@ -1,3 +1,4 @@
+#if Server
 import Hummingbird
 
 /// Server-sent events as OpenAI and vLLM frame them: `data: {json}\n\n` per event, `data: [DONE]\n\n` last.
@@ -28,3 +29,4 @@ enum SSE {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 
 /// The names a request's `model` may take: the base model's served name and each adapter's.
@@ -54,3 +55,4 @@ enum RequestID {
         return String(format: "%016llx%016llx", g.next() as UInt64, g.next() as UInt64)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 /// How the server listens and whom it answers.
 public struct ServerConfiguration: Sendable {
     /// The address to bind (loopback unless told otherwise).
@@ -20,3 +21,4 @@ public struct ServerConfiguration: Sendable {
         self.models = models
     }
 }
+#endif

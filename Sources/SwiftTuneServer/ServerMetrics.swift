@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import Prometheus
 
@@ -44,3 +45,4 @@ public final class ServerMetrics: Sendable {
         return registry.emitToString()
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 /// The response of a text completion (`object: "text_completion"`), also the shape of each streamed chunk (with
 /// `choices: []` and `usage` for the usage chunk).
 public struct TextCompletion: Codable, Sendable, Equatable {
@@ -23,3 +24,4 @@ public struct TextCompletion: Codable, Sendable, Equatable {
     public var choices: [Choice]
     public var usage: Usage?
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import SwiftTuneCore
 
 /// One generated token with what the log-probability responses need: its id, its log-probability under the raw
@@ -89,3 +90,4 @@ public struct CompletionLogprobs: Codable, Sendable, Equatable {
         topLogprobs += other.topLogprobs
     }
 }
+#endif

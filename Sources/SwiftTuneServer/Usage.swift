@@ -1,3 +1,4 @@
+#if Server
 /// Token counts of a request: the prompt once, the completion tokens of every choice.
 public struct Usage: Codable, Sendable, Equatable {
     public var promptTokens: Int
@@ -24,3 +25,4 @@ public struct Usage: Codable, Sendable, Equatable {
         try c.encode(completionTokens, forKey: .completionTokens)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Hummingbird
 import Foundation
 
@@ -23,3 +24,4 @@ enum WireJSON {
     /// The stream's last event.
     static let done = ByteBuffer(string: "data: [DONE]\n\n")
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import ArgumentParser
 import Dispatch
 import Foundation
@@ -86,4 +87,4 @@ struct DeployCommand: ParsableCommand {
         Console.status("server stopped\n")
     }
 }
-
+#endif

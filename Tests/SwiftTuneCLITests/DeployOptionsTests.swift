@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import Testing
 @testable import swifttune
@@ -41,3 +42,4 @@ struct DeployOptionsTests {
         }
     }
 }
+#endif

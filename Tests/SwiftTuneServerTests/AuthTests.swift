@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import HummingbirdTesting
 import Testing
@@ -22,3 +23,4 @@ import Testing
         }
     }
 }
+#endif

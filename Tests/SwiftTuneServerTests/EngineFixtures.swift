@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import SwiftTuneCore
 @testable import SwiftTuneServer
@@ -40,3 +41,4 @@ enum EngineFixtures {
                      prompts: PromptBuilder(tokenizer: Embedded.tokenizer))
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -116,3 +117,4 @@ import Testing
         #expect(engine.status().runningRows == 0)
     }
 }
+#endif

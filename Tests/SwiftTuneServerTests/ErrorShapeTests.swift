@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import HummingbirdTesting
 import Testing
@@ -113,3 +114,4 @@ import Testing
         }
     }
 }
+#endif

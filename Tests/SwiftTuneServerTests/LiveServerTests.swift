@@ -1,3 +1,4 @@
+#if Server
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
@@ -146,3 +147,4 @@ import Testing
         }
     }
 }
+#endif

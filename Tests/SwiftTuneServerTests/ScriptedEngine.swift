@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import Synchronization
 @testable import SwiftTuneServer
@@ -97,3 +98,4 @@ final class Flag: Sendable {
     var isSet: Bool { value.withLock { $0 } }
     func set() { value.withLock { $0 = true } }
 }
+#endif

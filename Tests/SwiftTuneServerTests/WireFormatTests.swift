@@ -1,3 +1,4 @@
+#if Server
 import Foundation
 import HummingbirdTesting
 import Testing
@@ -161,3 +162,4 @@ import Testing
         }
     }
 }
+#endif
