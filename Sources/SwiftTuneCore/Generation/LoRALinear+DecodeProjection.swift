@@ -18,15 +18,30 @@ extension LoRALinear: DecodeProjection where Scalar == Float {
     }
 
     public func decodeEpilogue(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, groups: DecodeRowGroups) {
+        guard !isMerged && !isDisabled else { return decodeBaseLayer?.decodeEpilogue(x, y, groups: groups) ?? () }
+        guard let magnitude else {
+            decodeBaseLayer?.decodeEpilogue(x, y, groups: groups)
+            return decodeUpdate.apply(x, y, rows: 0..<groups.rowCount)
+        }
+        // DoRA (refused at session start for speed, but correct if enabled later): bias + g ∘ (x·Wᵀ + s·x·Aᵀ·Bᵀ),
+        // g = m / ‖W + s·B·A‖ per output row.
+        let rows = groups.rowCount
+        decodeUpdate.apply(x, y, rows: 0..<rows)
+        let g = (magnitude.value / weightNorm()).detached
+        g.withUnsafeScalars { gp in
+            for r in 0..<rows { for j in 0..<outputFeatures { y[r * outputFeatures + j] *= gp[j] } }
+        }
         decodeBaseLayer?.decodeEpilogue(x, y, groups: groups)
-        guard !isMerged && !isDisabled else { return }
-        decodeUpdate.apply(x, y, rows: 0..<groups.rowCount)
     }
 
     public func prefill(_ x: Tensor<Float>, adapter: Int?) -> Tensor<Float> {
         guard let inner = decodeBaseLayer else { return withoutGradients { base(x) } }
         let y = inner.prefill(x, adapter: adapter)
-        return isMerged || isDisabled ? y : decodeUpdate.applied(to: y, x: x)
+        if isMerged || isDisabled { return y }
+        guard let magnitude else { return decodeUpdate.applied(to: y, x: x) }
+        let adapted = decodeUpdate.applied(to: withoutBias(y), x: x)
+        let scaled = adapted * (magnitude.value / weightNorm()).detached
+        return base.bias.map { scaled + $0.value.detached } ?? scaled
     }
 
     /// The current A, B and s as a ``LowRankUpdate``.

@@ -132,4 +132,42 @@ import Testing
         #expect(throws: DecodingSessionError.self) { try DecodingSession(model: model, maxRows: 1, maxLength: 0) }
         #expect(throws: ModelInputError.self) { try DecodingSession(model: model, maxRows: Int.max / 4, maxLength: 64) }
     }
+
+    @Test func generateGivesEachRowItsOwnStream() throws {
+        let prompts = [DecodingSupport.prompt(4, seed: 1), DecodingSupport.prompt(9, seed: 2), DecodingSupport.prompt(2, seed: 3)]
+        let sampling = SamplingOptions(temperature: 1, topP: 0.9, seed: 40)
+        let together = try model.generate(prompts: prompts, maxNewTokens: 10, sampling: sampling, stopTokens: [])
+        for (b, prompt) in prompts.enumerated() {
+            var own = sampling
+            own.seed = 40 + UInt64(b)
+            #expect(try model.generate(prompts: [prompt], maxNewTokens: 10, sampling: own, stopTokens: []) == [together[b]])
+        }
+        // onToken returning false ends only that row.
+        var seen = [0, 0, 0]
+        let stopped = try model.generate(prompts: prompts, maxNewTokens: 10, sampling: sampling, stopTokens: []) { row, _ in
+            seen[row] += 1
+            return row != 1 || seen[row] < 3
+        }
+        #expect(stopped[1] == Array(together[1].prefix(3)) && stopped[0] == together[0] && stopped[2] == together[2])
+    }
+
+    @Test func projectionsWithoutADecodePathAreRefusedAtStart() throws {
+        let dora = DecodingSupport.model()
+        let adapters = try dora.applyLoRA(LoRAConfiguration(rank: 2, alpha: 4, targetModules: .names(["v_proj"]), useDoRA: true,
+                                                            initialization: .linearDefault), seed: 1)
+        for adapter in adapters { adapter.magnitude!.assign(adapter.magnitude!.value.detached * 1.5) }   // g ≠ 1
+        #expect(throws: DecodingSessionError.unsupportedProjection(
+            path: "model.layers.0.self_attn.v_proj", reason: "DoRA adapters are not on the decode path (merge them first)")) {
+            _ = try DecodingSession(model: dora, maxRows: 1, maxLength: 8)
+        }
+        // Inside withAdaptersDisabled the adapters are their bases, so the session starts; used after the scope,
+        // the DoRA layers compute DoRA (slowly): the log-probs still equal the forward pass.
+        let session = try dora.withAdaptersDisabled { try DecodingSession(model: dora, maxRows: 1, maxLength: 16) }
+        let out = try DecodingSupport.run(session, [DecodingRequest(prompt: [1, 2, 3], maxNewTokens: 4)])[0]
+        let ids = [1, 2, 3] + out.tokens
+        let reference = logSoftmax(try withoutGradients { try dora(ids, shape: [1, ids.count]) })
+        reference.withUnsafeScalars { all in
+            for (t, token) in out.tokens.enumerated() { #expect(abs(all[(2 + t) * 97 + token] - out.logprobs[t]) < 1e-4) }
+        }
+    }
 }
