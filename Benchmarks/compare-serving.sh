@@ -66,7 +66,7 @@ load() {  # url label [load.py options]
 }
 
 warmup() {  # url label: one round at concurrency 8 (fills the batch once), not recorded
-    load "$1" "$2" --concurrency 8 --rounds 1 --requests-per-client 1 --warmup 1 >"$out_dir/$2.warmup.jsonl"
+    load "$1" "$2" --concurrency 8 --rounds 1 --requests-per-client 1 --warmup 1 >"$out_dir/$2.warmup.txt"
 }
 
 if [[ "${SKIP_LLAMA:-}" != 1 ]]; then
