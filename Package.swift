@@ -13,12 +13,18 @@ let package = Package(
     // MARK: - Public products
     products: [
         .library(name: "SwiftTuneCore", targets: ["SwiftTuneCore"]),
+        .library(name: "SwiftTuneServer", targets: ["SwiftTuneServer"]),
         .executable(name: "swifttune", targets: ["swifttune"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Documentation only: adds `swift package generate-documentation` (see Scripts/docs.sh).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        // The server only (`SwiftTuneServer`): HTTP/1.1 on SwiftNIO, and Prometheus text for /metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        // Tests only: concurrent streaming clients against a live server (already a dependency of HummingbirdTesting).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.30.0"),
     ],
     targets: [
         // MARK: - Public API
@@ -27,10 +33,21 @@ let package = Package(
             dependencies: ["CKernels", "COpenBLAS", "CLAPACKE"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        // The OpenAI-compatible server (`swifttune deploy`); Swift 6 language mode, so Sendable is compiler-checked.
+        .target(
+            name: "SwiftTuneServer",
+            dependencies: [
+                "SwiftTuneCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .executableTarget(
             name: "swifttune",
             dependencies: [
                 "SwiftTuneCore",
+                "SwiftTuneServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
@@ -71,6 +88,17 @@ let package = Package(
             dependencies: ["swifttune", "SwiftTuneCore"],
             path: "Tests/SwiftTuneCLITests",
             swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        // The server in-process (HummingbirdTesting's router client) and live on port 0 (loopback).
+        .testTarget(
+            name: "SwiftTuneServerTests",
+            dependencies: [
+                "SwiftTuneServer", "SwiftTuneCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
     ]
 )

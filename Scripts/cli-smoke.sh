@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of the command line on the embedded defaults (small step counts): sft with LoRA and with
 # QLoRA, ms-swift's spelling, resume, rlhf (dpo, kto, orpo, simpo), infer, eval, tokenize, export --merge-lora, export --quantize nf4 (and loading it,
-# also after an export into it was killed), and that bad input fails with a named error.
+# also after an export into it was killed), that bad input fails with a named error, and `deploy` (Scripts/server-smoke.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${SWIFTTUNE_BIN:-.build/debug/swifttune}
@@ -94,4 +94,6 @@ if "$bin" infer --model Defaults/model --dataset "$work/test.jsonl" --output "$w
     echo "bad --template-kwargs must fail" >&2; exit 1
 fi
 grep -q "template-kwargs" "$work/err.txt"
+# The OpenAI-compatible server, live on the embedded model (curl against `swifttune deploy`).
+SWIFTTUNE_BIN="$bin" bash Scripts/server-smoke.sh
 echo "cli smoke: ok"

@@ -8,7 +8,7 @@
 typedef struct {
     float *out;
     const float *q, *kc, *vc;
-    const int64_t *lengths;
+    const int64_t *lengths, *slots;
     int64_t H, KV, D, R, capacity, window;
     float scale;
 } st_dec_ctx;
@@ -64,7 +64,8 @@ ST_AVX2 static void st_dec_range_avx2(void *ctx, int64_t begin, int64_t end) {
         const int64_t b = u / KV, g = u % KV;
         const int64_t len = st_att_min(st_att_max(x->lengths[b], 0), cap);
         const int64_t lo = x->window > 0 ? st_att_max(len - x->window, 0) : 0;
-        const float *kc = x->kc + (b * KV + g) * cap * D, *vc = x->vc + (b * KV + g) * cap * D;
+        const int64_t slot = x->slots ? x->slots[b] : b;
+        const float *kc = x->kc + (slot * KV + g) * cap * D, *vc = x->vc + (slot * KV + g) * cap * D;
         for (int64_t r0 = 0; r0 < R; r0 += ST_DEC_RMAX) {
             const int64_t nr = st_att_min(ST_DEC_RMAX, R - r0);
             const float *qr = x->q + (b * H + g * R + r0) * D;
@@ -115,10 +116,16 @@ ST_AVX2 static void st_dec_range_avx2(void *ctx, int64_t begin, int64_t end) {
 void st_attention_decode_f32(float *out, const float *q, const float *k_cache, const float *v_cache,
                              const int64_t *lengths, int64_t B, int64_t H, int64_t KV, int64_t D, int64_t capacity,
                              float scale, int64_t window) {
+    st_attention_decode_slots_f32(out, q, k_cache, v_cache, lengths, NULL, B, H, KV, D, capacity, scale, window);
+}
+
+void st_attention_decode_slots_f32(float *out, const float *q, const float *k_cache, const float *v_cache,
+                                   const int64_t *lengths, const int64_t *slots, int64_t B, int64_t H, int64_t KV,
+                                   int64_t D, int64_t capacity, float scale, int64_t window) {
     if (B <= 0 || H <= 0 || KV < 1 || H % KV != 0 || D <= 0 || capacity < 0) return;
 #if defined(ST_X86)
     if (st_cpu_has_avx2_fma() && D <= ST_ATT_MAX_D) {
-        st_dec_ctx x = {.out = out, .q = q, .kc = k_cache, .vc = v_cache, .lengths = lengths, .H = H, .KV = KV,
+        st_dec_ctx x = {.out = out, .q = q, .kc = k_cache, .vc = v_cache, .lengths = lengths, .slots = slots, .H = H, .KV = KV,
                         .D = D, .R = H / KV, .capacity = capacity, .window = window, .scale = scale};
         double keys = 0;   // average keys read per (row, KV head)
         for (int64_t b = 0; b < B; b++) keys += (double)st_att_min(st_att_max(lengths[b], 0), capacity);
@@ -130,5 +137,5 @@ void st_attention_decode_f32(float *out, const float *q, const float *k_cache, c
         return;
     }
 #endif
-    st_attention_decode_f32_ref(out, q, k_cache, v_cache, lengths, B, H, KV, D, capacity, scale, window);
+    st_attention_decode_slots_f32_ref(out, q, k_cache, v_cache, lengths, slots, B, H, KV, D, capacity, scale, window);
 }

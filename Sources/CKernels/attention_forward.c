@@ -10,10 +10,10 @@
 /// O [BQ][Dp] += Stᵀ·V reads V rows in place. buf: Qt, O, St.
 ST_AVX2 static void st_att_fwd_block(const st_att_ctx *x, st_att_run *rc, int64_t b, int64_t h, int64_t i0,
                                      float *buf) {
-    const int64_t T = x->T, S = x->S, H = x->H, KV = x->KV, D = x->D, Dp = st_att_pad8(D), bk = x->bk, bq = x->bq;
-    const int64_t nq = st_att_min(bq, T - i0), nqp = st_att_pad16(nq), g = h / x->R, ldq = H * D, ldk = KV * D;
+    const int64_t T = x->T, H = x->H, D = x->D, Dp = st_att_pad8(D), bk = x->bk, bq = x->bq;
+    const int64_t nq = st_att_min(bq, T - i0), nqp = st_att_pad16(nq), g = h / x->R, ldq = H * D, ldk = x->kv_pos;
     const float *qb = x->q + ((b * T + i0) * H + h) * D;
-    const float *kb = x->k + (b * S * KV + g) * D, *vb = x->v + (b * S * KV + g) * D;
+    const float *kb = x->k + b * x->kv_row + g * x->kv_head, *vb = x->v + b * x->kv_row + g * x->kv_head;
     float *Qt = buf, *O = Qt + D * bq, *St = O + bq * Dp;
     int64_t lo[ST_ATT_BQ_MAX], hi[ST_ATT_BQ_MAX];
     int32_t clo[ST_ATT_BQ_MAX], chi[ST_ATT_BQ_MAX];
@@ -47,13 +47,13 @@ ST_AVX2 static void st_att_fwd_block(const st_att_ctx *x, st_att_run *rc, int64_
     }
     for (int64_t r = 0; r < nq; r++) {
         float *orow = x->out + ((b * T + i0 + r) * H + h) * D;
-        float *lrow = x->lse_out + (b * H + h) * T + i0 + r;
+        float *lrow = x->lse_out ? x->lse_out + (b * H + h) * T + i0 + r : NULL;   // NULL: not saved
         if (l[r] > 0.0) {
             st_att_store_scaled(orow, O + r * Dp, D, (float)(1.0 / l[r]));
-            *lrow = (float)((double)m[r] * 0.69314718055994531 + log(l[r]));
+            if (lrow) *lrow = (float)((double)m[r] * 0.69314718055994531 + log(l[r]));
         } else {
             memset(orow, 0, (size_t)D * sizeof(float));
-            *lrow = -INFINITY;
+            if (lrow) *lrow = -INFINITY;
         }
     }
 }
@@ -79,7 +79,8 @@ void st_attention_forward_f32(float *out, float *lse, const float *q, const floa
     if (st_att_fast_ok(p.D)) {
         st_att_ctx x = {.out = out, .lse_out = lse, .q = q, .k = k, .v = v, .seg = seg, .B = p.B, .T = p.T,
                         .S = p.S, .H = p.H, .KV = p.KV, .D = p.D, .R = p.H / p.KV, .q_offset = p.q_offset,
-                        .window = p.window, .causal = p.causal, .scale = p.scale};
+                        .window = p.window, .kv_row = p.S * p.KV * p.D, .kv_head = p.D, .kv_pos = p.KV * p.D,
+                        .causal = p.causal, .scale = p.scale};
         st_att_tiles(0, p.D, &x.bq, &x.bk);
         x.nblocks = (p.T + x.bq - 1) / x.bq;
         const int64_t n = p.B * p.H * x.nblocks;
@@ -88,4 +89,27 @@ void st_attention_forward_f32(float *out, float *lse, const float *q, const floa
     }
 #endif
     st_attention_forward_f32_ref(out, lse, q, k, v, seg, p);
+}
+
+void st_attention_cached_f32(float *out, const float *q, const float *k_cache, const float *v_cache, int64_t T,
+                             int64_t offset, int64_t H, int64_t KV, int64_t D, int64_t capacity, float scale,
+                             int64_t window) {
+    if (T <= 0 || H <= 0 || KV < 1 || H % KV != 0 || D <= 0 || offset < 0 || offset + T > capacity) return;
+#if defined(ST_X86)
+    if (st_att_fast_ok(D)) {
+        // The forward pass's query blocks over one row whose keys are the cache's head-major [KV, capacity, D]:
+        // S = offset + T keys, query i at position offset + i (causal), no segments.
+        st_att_ctx x = {.out = out, .lse_out = NULL, .q = q, .k = k_cache, .v = v_cache, .seg = NULL, .B = 1, .T = T,
+                        .S = offset + T, .H = H, .KV = KV, .D = D, .R = H / KV, .q_offset = offset, .window = window,
+                        .kv_row = 0, .kv_head = capacity * D, .kv_pos = D, .causal = 1, .scale = scale};
+        st_att_tiles(0, D, &x.bq, &x.bk);
+        x.nblocks = (T + x.bq - 1) / x.bq;
+        const st_attention_params p = {.B = 1, .T = T, .S = offset + T, .H = H, .KV = KV, .D = D, .scale = scale,
+                                       .causal = 1, .window = window, .q_offset = offset};
+        const int64_t n = H * x.nblocks;
+        st_parallel_for_dynamic(n, st_att_grain(&p, n), ST_ATT_CHUNKS_PER_THREAD, st_att_fwd_range_avx2, &x);
+        return;
+    }
+#endif
+    st_attention_cached_f32_ref(out, q, k_cache, v_cache, T, offset, H, KV, D, capacity, scale, window);
 }

@@ -80,6 +80,7 @@ typedef struct {
     const float *q, *k, *v, *dout, *o, *lse;
     const int32_t *seg;
     int64_t B, T, S, H, KV, D, R, q_offset, window;
+    int64_t kv_row, kv_head, kv_pos;   // forward: strides of k and v per row, KV head and key position
     int causal;
     float scale;
     int64_t bq, bk;     // tile sizes of the pass

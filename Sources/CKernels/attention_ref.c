@@ -203,9 +203,9 @@ void st_attention_backward_f32_ref(float *dq, float *dk, float *dv, const float 
 #undef ST_ATT_REF_DS
 }
 
-void st_attention_decode_f32_ref(float *out, const float *q, const float *k_cache, const float *v_cache,
-                                 const int64_t *lengths, int64_t B, int64_t H, int64_t KV, int64_t D,
-                                 int64_t capacity, float scale, int64_t window) {
+void st_attention_decode_slots_f32_ref(float *out, const float *q, const float *k_cache, const float *v_cache,
+                                       const int64_t *lengths, const int64_t *slots, int64_t B, int64_t H,
+                                       int64_t KV, int64_t D, int64_t capacity, float scale, int64_t window) {
     if (B <= 0 || H <= 0 || KV < 1 || H % KV != 0 || D <= 0 || capacity < 0) return;
     const int64_t R = H / KV;
     for (int64_t b = 0; b < B; b++) {
@@ -213,7 +213,9 @@ void st_attention_decode_f32_ref(float *out, const float *q, const float *k_cach
         const int64_t lo = window > 0 ? st_att_max(len - window, 0) : 0;
         for (int64_t h = 0; h < H; h++) {
             const float *qh = q + (b * H + h) * D;
-            const float *kc = k_cache + (b * KV + h / R) * capacity * D, *vc = v_cache + (b * KV + h / R) * capacity * D;
+            const int64_t slot = slots ? slots[b] : b;
+            const float *kc = k_cache + (slot * KV + h / R) * capacity * D;
+            const float *vc = v_cache + (slot * KV + h / R) * capacity * D;
             float *oh = out + (b * H + h) * D;
             if (lo >= len) {
                 for (int64_t d = 0; d < D; d++) oh[d] = 0.0f;
@@ -230,6 +232,42 @@ void st_attention_decode_f32_ref(float *out, const float *q, const float *k_cach
                 double acc[ST_ATT_REF_CHUNK] = {0};
                 for (int64_t j = lo; j < len; j++) {
                     double pj = exp((double)scale * st_att_dot_ref(qh, kc + j * D, D) - m) / l;
+                    for (int64_t d = 0; d < w; d++) acc[d] += pj * (double)vc[j * D + d0 + d];
+                }
+                for (int64_t d = 0; d < w; d++) oh[d0 + d] = (float)acc[d];
+            }
+        }
+    }
+}
+
+void st_attention_decode_f32_ref(float *out, const float *q, const float *k_cache, const float *v_cache,
+                                 const int64_t *lengths, int64_t B, int64_t H, int64_t KV, int64_t D,
+                                 int64_t capacity, float scale, int64_t window) {
+    st_attention_decode_slots_f32_ref(out, q, k_cache, v_cache, lengths, NULL, B, H, KV, D, capacity, scale, window);
+}
+
+void st_attention_cached_f32_ref(float *out, const float *q, const float *k_cache, const float *v_cache, int64_t T,
+                                 int64_t offset, int64_t H, int64_t KV, int64_t D, int64_t capacity, float scale,
+                                 int64_t window) {
+    if (T <= 0 || H <= 0 || KV < 1 || H % KV != 0 || D <= 0 || offset < 0 || offset + T > capacity) return;
+    const int64_t R = H / KV;
+    for (int64_t i = 0; i < T; i++) {
+        const int64_t pos = offset + i, lo = window > 0 ? st_att_max(pos - window + 1, 0) : 0;
+        for (int64_t h = 0; h < H; h++) {
+            const float *qh = q + (i * H + h) * D;
+            const float *kc = k_cache + (h / R) * capacity * D, *vc = v_cache + (h / R) * capacity * D;
+            float *oh = out + (i * H + h) * D;
+            double m = -INFINITY, l = 0.0;
+            for (int64_t j = lo; j <= pos; j++) {
+                const double s = (double)scale * st_att_dot_ref(qh, kc + j * D, D);
+                if (s > m) m = s;
+            }
+            for (int64_t j = lo; j <= pos; j++) l += exp((double)scale * st_att_dot_ref(qh, kc + j * D, D) - m);
+            for (int64_t d0 = 0; d0 < D; d0 += ST_ATT_REF_CHUNK) {
+                const int64_t w = st_att_min(ST_ATT_REF_CHUNK, D - d0);
+                double acc[ST_ATT_REF_CHUNK] = {0};
+                for (int64_t j = lo; j <= pos; j++) {
+                    const double pj = exp((double)scale * st_att_dot_ref(qh, kc + j * D, D) - m) / l;
                     for (int64_t d = 0; d < w; d++) acc[d] += pj * (double)vc[j * D + d0 + d];
                 }
                 for (int64_t d = 0; d < w; d++) oh[d0 + d] = (float)acc[d];

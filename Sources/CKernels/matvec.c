@@ -47,6 +47,15 @@ ST_AVX2 static inline __attribute__((always_inline)) __m256 st_mv_load8(const vo
     return bf16 ? st_v_bf16_load((const uint16_t *)w + i) : _mm256_loadu_ps((const float *)w + i);
 }
 
+/// A dot product's end: the 8 lanes summed (st_v_hsum), then x[kk]·w[base + kk] for the tail kk in [k, K), one
+/// fused multiply-add each, in order. Every AVX2 path ends a dot product here, so all agree bit for bit.
+ST_AVX2 static inline __attribute__((always_inline)) float st_mv_finish(__m256 acc, const float *xr, const void *w,
+                                                                        int64_t base, int64_t k, int64_t K, int bf16) {
+    float sum = st_v_hsum(acc);
+    for (int64_t kk = k; kk < K; kk++) sum = fmaf(xr[kk], st_mv_at(w, base + kk, bf16), sum);
+    return sum;
+}
+
 /// y[r, n] for rows n of one lane position: `rows[s]` are the weight rows of the four lanes (s < S ≤ 4).
 ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_rows_avx2(const st_matvec_args *a,
                                                                               const int64_t *rows, int S, int bf16) {
@@ -66,51 +75,31 @@ ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_rows_avx2(co
             for (int64_t r = 0; r < M; r++) acc[r][s] = _mm256_fmadd_ps(xv[r], w, acc[r][s]);
         }
     }
-    for (int s = 0; s < S; s++) {
-        for (int64_t r = 0; r < M; r++) {
-            const float *xr = a->x + r * K;
-            float sum = st_v_hsum(acc[r][s]);
-            for (int64_t kk = k; kk < K; kk++) sum += xr[kk] * st_mv_at(a->w, base[s] + kk, bf16);
-            a->y[r * a->N + rows[s]] = sum;
-        }
-    }
+    for (int s = 0; s < S; s++)
+        for (int64_t r = 0; r < M; r++) a->y[r * a->N + rows[s]] = st_mv_finish(acc[r][s], a->x + r * K, a->w, base[s], k, K, bf16);
 }
 
 /// The decode case (one row of x, four lanes) with every accumulator named, so that the compiler keeps them in
 /// registers: the general body's `acc[r][s]` array with run-time M and S lives on the stack under clang (a load and
-/// a store around every FMA; 29–31 GB/s against 33–34 here). Two accumulators per lane, 16 weights per step.
+/// a store around every FMA). Its arithmetic per (row, n) is exactly the general body's — one 8-lane accumulator
+/// over k in steps of 8, st_v_hsum, then the tail in k order — so a row's result never depends on M (how many rows
+/// share the weight pass) or on which lane computes it: the batch invariance the decoding session relies on.
 ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_row1_lanes4_avx2(const st_matvec_args *a,
                                                                                      const int64_t *rows, int bf16) {
     const int64_t K = a->K;
     const int64_t b0 = rows[0] * K, b1 = rows[1] * K, b2 = rows[2] * K, b3 = rows[3] * K;
-    __m256 p0 = _mm256_setzero_ps(), p1 = p0, p2 = p0, p3 = p0, q0 = p0, q1 = p0, q2 = p0, q3 = p0;
+    __m256 p0 = _mm256_setzero_ps(), p1 = p0, p2 = p0, p3 = p0;
     int64_t k = 0;
-    for (; k + 16 <= K; k += 16) {
-        const __m256 x0 = _mm256_loadu_ps(a->x + k), x1 = _mm256_loadu_ps(a->x + k + 8);
-        p0 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b0 + k, bf16), p0);
-        q0 = _mm256_fmadd_ps(x1, st_mv_load8(a->w, b0 + k + 8, bf16), q0);
-        p1 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b1 + k, bf16), p1);
-        q1 = _mm256_fmadd_ps(x1, st_mv_load8(a->w, b1 + k + 8, bf16), q1);
-        p2 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b2 + k, bf16), p2);
-        q2 = _mm256_fmadd_ps(x1, st_mv_load8(a->w, b2 + k + 8, bf16), q2);
-        p3 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b3 + k, bf16), p3);
-        q3 = _mm256_fmadd_ps(x1, st_mv_load8(a->w, b3 + k + 8, bf16), q3);
-    }
-    if (k + 8 <= K) {
+    for (; k + 8 <= K; k += 8) {
         const __m256 x0 = _mm256_loadu_ps(a->x + k);
         p0 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b0 + k, bf16), p0);
         p1 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b1 + k, bf16), p1);
         p2 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b2 + k, bf16), p2);
         p3 = _mm256_fmadd_ps(x0, st_mv_load8(a->w, b3 + k, bf16), p3);
-        k += 8;
     }
-    float sum[4] = {st_v_hsum(_mm256_add_ps(p0, q0)), st_v_hsum(_mm256_add_ps(p1, q1)),
-                    st_v_hsum(_mm256_add_ps(p2, q2)), st_v_hsum(_mm256_add_ps(p3, q3))};
+    const __m256 acc[4] = {p0, p1, p2, p3};
     const int64_t base[4] = {b0, b1, b2, b3};
-    for (int s = 0; s < 4; s++) {
-        for (int64_t kk = k; kk < K; kk++) sum[s] += a->x[kk] * st_mv_at(a->w, base[s] + kk, bf16);
-        a->y[rows[s]] = sum[s];
-    }
+    for (int s = 0; s < 4; s++) a->y[rows[s]] = st_mv_finish(acc[s], a->x, a->w, base[s], k, K, bf16);
 }
 
 ST_AVX2 static inline __attribute__((always_inline)) void st_matvec_lanes_avx2(void *ctx, int64_t b, int64_t e,

@@ -9,6 +9,8 @@ enum MSSwiftOptions {
         case train, infer, eval, export
         /// `rlhf`: its own options (`rlhf_type`, `beta`, …); it also takes every `train` option.
         case rlhf
+        /// `deploy`: ms-swift's `swift deploy` (the OpenAI-compatible server).
+        case deploy
 
         /// `pt` and `sft` are `train`; tokenize, init and demo take no ms-swift names.
         init?(subcommand: String) {
@@ -18,6 +20,7 @@ enum MSSwiftOptions {
             case "infer": self = .infer
             case "eval": self = .eval
             case "export": self = .export
+            case "deploy": self = .deploy
             default: return nil
             }
         }
@@ -61,7 +64,7 @@ enum MSSwiftOptions {
     }
 
     private static let train: Set<Command> = [.train]
-    private static let loading: Set<Command> = [.train, .infer, .eval, .export]
+    private static let loading: Set<Command> = [.train, .infer, .eval, .export, .deploy]
     private static let generation: Set<Command> = [.infer]
 
     /// Every ms-swift option SwiftTune answers to.
@@ -80,8 +83,8 @@ enum MSSwiftOptions {
         Entry(name: "dataset", target: .option("dataset"), commands: [.train, .infer, .eval]),
         // Template arguments: a template name (SwiftTune's built-ins or a .jinja file; ms-swift's own template
         // names are not SwiftTune's) and the default system message.
-        Entry(name: "template", target: .option("template"), commands: [.train, .infer, .eval]),
-        Entry(name: "system", target: .option("system"), commands: [.train, .infer, .eval]),
+        Entry(name: "template", target: .option("template"), commands: [.train, .infer, .eval, .deploy]),
+        Entry(name: "system", target: .option("system"), commands: [.train, .infer, .eval, .deploy]),
         Entry(name: "val_dataset", target: .option("val-dataset"), commands: train),
         Entry(name: "dataset_shuffle", target: .flag("shuffle"), commands: train),
         Entry(name: "max_length", target: .option("max-length"), commands: train),
@@ -144,6 +147,13 @@ enum MSSwiftOptions {
         Entry(name: "max_batch_size", target: .option("batch-size"), commands: generation),
         // Export arguments.
         Entry(name: "merge_lora", target: .flag("merge-lora"), commands: [.export]),
+        // Deploy arguments (`DeployArguments`, with vLLM's engine sizes).
+        Entry(name: "served_model_name", target: .option("served-model-name"), commands: [.deploy]),
+        Entry(name: "host", target: .option("host"), commands: [.deploy]),
+        Entry(name: "port", target: .option("port"), commands: [.deploy]),
+        Entry(name: "api_key", target: .option("api-key"), commands: [.deploy]),
+        Entry(name: "max_batch_size", target: .option("max-batch-size"), commands: [.deploy]),
+        Entry(name: "max_model_len", target: .option("max-model-len"), commands: [.deploy]),
     ]
 
     /// ms-swift options SwiftTune knows of and does not implement: naming one is an error that says so (never
@@ -153,7 +163,7 @@ enum MSSwiftOptions {
         "tuner_backend", "external_plugins", "custom_register_path", "model_kwargs", "load_args", "load_data_args",
         "use_hf", "hub_token", "ddp_timeout", "ddp_backend", "ignore_args_error", "use_swift_lora",
         "model_type", "model_revision", "task_type", "torch_dtype", "attn_impl", "experts_impl", "new_special_tokens",
-        "num_labels", "problem_type", "rope_scaling", "max_model_len", "device_map", "max_memory", "local_repo_path",
+        "num_labels", "problem_type", "rope_scaling", "device_map", "max_memory", "local_repo_path",
         "init_strategy",
         // Data arguments.
         "cached_dataset", "cached_val_dataset", "split_dataset_ratio", "data_seed", "dataset_num_proc",

@@ -7,7 +7,7 @@ struct SwiftTuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swifttune",
         abstract: "Fine-tune and run small language models on the CPU, in Swift.",
-        subcommands: [PretrainCommand.self, SFTCommand.self, RLHFCommand.self, InferCommand.self, EvalCommand.self, TokenizeCommand.self,
+        subcommands: [PretrainCommand.self, SFTCommand.self, RLHFCommand.self, InferCommand.self, EvalCommand.self, DeployCommand.self, TokenizeCommand.self,
                       ExportCommand.self, InitCommand.self, DemoCommand.self]
     )
 

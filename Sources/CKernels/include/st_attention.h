@@ -75,6 +75,29 @@ void st_attention_decode_f32(float *out, const float *q, const float *k_cache, c
 void st_attention_decode_f32_ref(float *out, const float *q, const float *k_cache, const float *v_cache,
                                  const int64_t *lengths, int64_t B, int64_t H, int64_t KV, int64_t D,
                                  int64_t capacity, float scale, int64_t window);
+/// Decode with the rows in cache slots: row b (q, out, lengths[b]) reads cache slot `slots[b]` of k_cache, v_cache
+/// `[slots, KV, capacity, D]` (`slots == NULL`: slot b). The decoding session keeps its rows where they were admitted
+/// and passes the running ones' slots. Each row's result depends only on its own query, keys and length (never on
+/// B or on the other rows), bit for bit.
+void st_attention_decode_slots_f32(float *out, const float *q, const float *k_cache, const float *v_cache,
+                                   const int64_t *lengths, const int64_t *slots, int64_t B, int64_t H, int64_t KV,
+                                   int64_t D, int64_t capacity, float scale, int64_t window);
+void st_attention_decode_slots_f32_ref(float *out, const float *q, const float *k_cache, const float *v_cache,
+                                       const int64_t *lengths, const int64_t *slots, int64_t B, int64_t H,
+                                       int64_t KV, int64_t D, int64_t capacity, float scale, int64_t window);
+
+/// Chunked prefill: T queries of one row at positions offset .. offset+T-1 against that row's head-major cache
+/// k_cache, v_cache `[KV, capacity, D]`, which already holds keys 0 .. offset+T-1 (the chunk's own keys written
+/// first). Query i sees keys [max(0, offset + i − window + 1), offset + i] (causal; window 0 = none): out = softmax(
+/// scale · q·kᵀ) · v. out, q: `[T, H, D]`. The forward pass's tiled kernel (query blocks × key tiles, online
+/// softmax) reading the cache's strides; the `_ref` twin accumulates in double. Nothing is written when
+/// offset + T > capacity or a size is invalid.
+void st_attention_cached_f32(float *out, const float *q, const float *k_cache, const float *v_cache, int64_t T,
+                             int64_t offset, int64_t H, int64_t KV, int64_t D, int64_t capacity, float scale,
+                             int64_t window);
+void st_attention_cached_f32_ref(float *out, const float *q, const float *k_cache, const float *v_cache, int64_t T,
+                                 int64_t offset, int64_t H, int64_t KV, int64_t D, int64_t capacity, float scale,
+                                 int64_t window);
 #ifdef __cplusplus
 }
 #endif

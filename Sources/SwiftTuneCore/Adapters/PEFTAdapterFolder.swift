@@ -83,7 +83,30 @@ extension CausalLanguageModel {
     ///   ``SafetensorsError`` for a malformed weights file.
     @discardableResult
     public func loadLoRAAdapter(from folder: URL, trainable: Bool = false) throws -> [LoRALinear<Scalar>] {
-        var configuration = try PEFTAdapterFolder.readConfiguration(in: folder)
+        let checked = try checkedLoRAAdapter(in: folder)
+        var configuration = checked.configuration
+        let file = checked.file
+        // Stored values replace the initial ones, so skip PiSSA's decomposition of the base.
+        if configuration.initialization == .pissa { configuration.initialization = .kaimingUniform }
+        let adapters = try applyLoRA(configuration, seed: 0)
+        for adapter in adapters {
+            for parameter in adapter.adapterParameters {
+                let key = PEFTAdapterFolder.candidateKeys(parameter).first(where: file.contains)!
+                parameter.assign(try file.tensor(key, as: Scalar.self))
+                parameter.isTrainable = trainable
+            }
+            adapter.isTraining = trainable
+        }
+        return adapters
+    }
+
+    /// An adapter folder read and checked against this model: its configuration, the projections it targets and
+    /// its weights file, every key and shape verified (nothing is changed).
+    /// - Throws: ``LoRAError`` naming the file and key, as ``loadLoRAAdapter(from:trainable:)`` documents.
+    func checkedLoRAAdapter(in folder: URL) throws
+        -> (configuration: LoRAConfiguration, targets: [(layer: Int, name: ProjectionName)], file: SafetensorsFile,
+            weightsPath: String) {
+        let configuration = try PEFTAdapterFolder.readConfiguration(in: folder)
         let configurationPath = folder.appendingPathComponent(PEFTAdapterFolder.configurationFileName).path
         let weightsURL = folder.appendingPathComponent(PEFTAdapterFolder.weightsFileName)
         guard FileManager.default.fileExists(atPath: weightsURL.path) else { throw LoRAError.missingFile(weightsURL.path) }
@@ -121,17 +144,6 @@ extension CausalLanguageModel {
             throw LoRAError.unexpectedTensor(file: weightsURL.path, key: extra)
         }
 
-        // Stored values replace the initial ones, so skip PiSSA's decomposition of the base.
-        if configuration.initialization == .pissa { configuration.initialization = .kaimingUniform }
-        let adapters = try applyLoRA(configuration, seed: 0)
-        for adapter in adapters {
-            for parameter in adapter.adapterParameters {
-                let key = PEFTAdapterFolder.candidateKeys(parameter).first(where: file.contains)!
-                parameter.assign(try file.tensor(key, as: Scalar.self))
-                parameter.isTrainable = trainable
-            }
-            adapter.isTraining = trainable
-        }
-        return adapters
+        return (configuration, targets, file, weightsURL.path)
     }
 }

@@ -1,11 +1,12 @@
-/// Text generation with a KV cache: one prefill over the prompts, then one token per row per step.
+/// Text generation: a thin wrapper over a ``DecodingSession`` (one row per prompt, greedy by default).
 extension CausalLanguageModel where Scalar == Float {
     /// Generates continuations of several prompts at once.
     ///
     /// - Parameters:
     ///   - prompts: token ids per row (each non-empty; rows may differ in length).
     ///   - maxNewTokens: the most tokens to generate per row.
-    ///   - sampling: greedy by default.
+    ///   - sampling: greedy by default. Row b samples from its own stream, seeded with `sampling.seed + b`, so its
+    ///     tokens do not depend on the other rows.
     ///   - stopTokens: ids that end a row (it is included in the row's output); default: the configuration's
     ///     `eos_token_id`s.
     ///   - onToken: called with (row, token) as each token is chosen — for streaming; return `false` to stop
@@ -32,8 +33,7 @@ extension CausalLanguageModel where Scalar == Float {
         for p in prompts { try Self.checkTokens(p, vocabularySize: c.vocabularySize) }
         let stops = stopTokens ?? Set(c.endOfSequenceTokenIDs)
         let B = prompts.count
-        let lengths = prompts.map(\.count)
-        let T = lengths.max() ?? 0
+        let T = prompts.map(\.count).max() ?? 0
         let maxPositions = min(c.maxPositions, rope.maxPositions)
         guard T <= maxPositions else { throw ModelInputError.sequenceTooLong(length: T, maxPositions: maxPositions) }
         guard maxNewTokens <= maxPositions - T else {
@@ -41,52 +41,24 @@ extension CausalLanguageModel where Scalar == Float {
                 name: "max_new_tokens", value: "\(maxNewTokens)",
                 requirement: "the longest prompt (\(T) tokens) + max_new_tokens must not exceed max_position_embeddings = \(maxPositions), so at most \(maxPositions - T)")
         }
-        let cache = try KVCache(configuration: c, batchSize: B, capacity: T + maxNewTokens)
-        var generator = RandomGenerator(seed: sampling.seed)
-        var outputs = [[Int]](repeating: [], count: B)
-        var finished = [Bool](repeating: maxNewTokens == 0, count: B)
-        var history = prompts
-        return try withoutGradients {
-            // Prefill: right-padded rows; the logits of each row's last real token start generation.
-            let ids = prompts.flatMap { $0 + [Int](repeating: 0, count: T - $0.count) }
-            let layout = try AttentionLayout.padded(lengths: lengths, length: T, window: c.slidingWindow ?? 0)
-            var h = embedTokens(ids, shape: [B, T])
-            for (i, layer) in layers.enumerated() {
-                h = layer.prefill(h, layout: layout, rope: rope, cache: cache, layer: i, counts: lengths)
-            }
-            cache.advance(by: lengths)
-            let last = Tensor.concatenate((0..<B).map { b in
-                h.slice(axis: 0, b..<(b + 1)).slice(axis: 1, (lengths[b] - 1)..<lengths[b]).reshaped([1, c.hiddenSize])
-            }, axis: 0)
-            var logits = nextTokenLogits(last)
-            for _ in 0..<maxNewTokens {
-                var next = [Int](repeating: 0, count: B)
-                logits.withUnsafeScalars { all in
-                    for b in 0..<B where !finished[b] {
-                        let row = UnsafeBufferPointer(rebasing: all[(b * c.vocabularySize)..<((b + 1) * c.vocabularySize)])
-                        let token = sampling.choose(row, history: history[b], generator: &generator)
-                        next[b] = token
-                        outputs[b].append(token)
-                        history[b].append(token)
-                        if stops.contains(token) || outputs[b].count >= maxNewTokens { finished[b] = true }
-                        if let onToken, !onToken(b, token) { finished[b] = true }
-                    }
-                }
-                if finished.allSatisfy({ $0 }) { break }
-                var x = embedTokens(next, shape: [B, 1])
-                let positions = cache.lengths
-                for (i, layer) in layers.enumerated() {
-                    x = layer.decodeStep(x, positions: positions, rope: rope, cache: cache, layer: i)
-                }
-                cache.advance(by: [Int](repeating: 1, count: B))
-                logits = nextTokenLogits(x.reshaped([B, c.hiddenSize]))
-            }
-            return outputs
+        guard maxNewTokens > 0 else { return prompts.map { _ in [] } }
+        let session = try DecodingSession(model: self, maxRows: B, maxLength: T + maxNewTokens)
+        var rowOf: [DecodingSession.RowID: Int] = [:]
+        for (b, prompt) in prompts.enumerated() {
+            var options = sampling
+            options.seed = sampling.seed &+ UInt64(b)
+            let id = try session.admit(DecodingRequest(prompt: prompt, maxNewTokens: maxNewTokens, sampling: options,
+                                                       stopTokens: stops))
+            rowOf[id] = b
         }
-    }
-
-    /// `[N, C]` hidden states → `[N, V]` logits (final norm, then the output projection).
-    func nextTokenLogits(_ h: Tensor<Float>) -> Tensor<Float> {
-        outputLogits(norm(h))
+        var outputs = [[Int]](repeating: [], count: B)
+        while !session.isIdle {
+            for event in try session.step(prefillTokens: max(256, T)) {
+                let b = rowOf[event.row]!
+                outputs[b].append(event.sampled.token)
+                if let onToken, !onToken(b, event.sampled.token) { session.cancel(event.row) }   // no-op once finished
+            }
+        }
+        return outputs
     }
 }

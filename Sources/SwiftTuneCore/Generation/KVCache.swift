@@ -1,9 +1,10 @@
 import Foundation
 
-/// Keys and values of every layer for the tokens generated so far, laid out for the decode kernel.
+/// Keys and values of every layer for the tokens generated so far, laid out for the decode kernels.
 ///
 /// Per layer: keys and values `[B, KV, capacity, D]` (head-major, so one head's keys are contiguous and a decode
-/// step streams them once). Row b holds `lengths[b]` valid positions. Memory: 2 · L · B · KV · capacity · D floats.
+/// step streams them once). The B slots are the rows of a ``DecodingSession``; slot b holds `lengths[b]` valid
+/// positions. Memory: 2 · L · B · KV · capacity · D floats, allocated once.
 public final class KVCache {
     public let batchSize: Int
     public let capacity: Int
@@ -53,30 +54,38 @@ public final class KVCache {
         return total
     }
 
-    /// Writes `count[b]` new positions of row b (from `[B, T, KV, D]` key/value tensors) after its current length.
-    func write(layer: Int, key: Tensor<Float>, value: Tensor<Float>, counts: [Int]) {
-        let (T, KV, D) = (key.shape[1], keyValueHeads, headDimension)
-        precondition(key.shape == [batchSize, T, KV, D] && value.shape == key.shape,
-                     "cache write: key \(key.shape) for cache [\(batchSize), \(KV), \(capacity), \(D)]")
-        for (kind, source) in [(0, key), (1, value)] {
-            let write: (UnsafeMutableBufferPointer<Float>) -> Void = { dst in
-                source.withUnsafeScalars { src in
-                    for b in 0..<self.batchSize {
-                        precondition(self.lengths[b] + counts[b] <= self.capacity, "KV cache of capacity \(self.capacity) is full")
-                        for t in 0..<counts[b] { for h in 0..<KV {
-                            let from = ((b * T + t) * KV + h) * D
-                            let to = ((b * KV + h) * self.capacity + self.lengths[b] + t) * D
-                            (dst.baseAddress! + to).update(from: src.baseAddress! + from, count: D)
-                        } }
-                    }
-                }
-            }
-            if kind == 0 { keys[layer].withUnsafeMutableScalars(write) } else { values[layer].withUnsafeMutableScalars(write) }
+    /// Writes one new position per row: row b of `key`, `value` `[B, 1, KV, D]` goes to slot `slots[b]` at position
+    /// `positions[b]`.
+    func write(layer: Int, key: Tensor<Float>, value: Tensor<Float>, slots: [Int], positions: [Int]) {
+        for b in slots.indices {
+            write(layer: layer, key: key, value: value, sourceRow: b, count: 1, slot: slots[b], offset: positions[b])
         }
     }
 
-    /// Marks `counts[b]` more positions of row b valid (after every layer has written them).
-    func advance(by counts: [Int]) {
-        for b in 0..<batchSize { lengths[b] += counts[b] }
+    /// Writes a chunk of one row: `key`, `value` `[1, T, KV, D]` to slot `slot` at positions `offset ..< offset + T`.
+    func writeChunk(layer: Int, key: Tensor<Float>, value: Tensor<Float>, slot: Int, offset: Int) {
+        write(layer: layer, key: key, value: value, sourceRow: 0, count: key.shape[1], slot: slot, offset: offset)
     }
+
+    /// Copies `count` positions of row `sourceRow` of `[·, count, KV, D]` tensors into `slot` from `offset` on.
+    private func write(layer: Int, key: Tensor<Float>, value: Tensor<Float>, sourceRow: Int, count: Int, slot: Int,
+                       offset: Int) {
+        let (KV, D, capacity) = (keyValueHeads, headDimension, capacity)
+        let T = key.shape[1]
+        for (kind, source) in [(0, key), (1, value)] {
+            let copy: (UnsafeMutableBufferPointer<Float>) -> Void = { dst in
+                source.withUnsafeScalars { src in
+                    for t in 0..<count { for h in 0..<KV {
+                        let from = ((sourceRow * T + t) * KV + h) * D
+                        let to = ((slot * KV + h) * capacity + offset + t) * D
+                        (dst.baseAddress! + to).update(from: src.baseAddress! + from, count: D)
+                    } }
+                }
+            }
+            if kind == 0 { keys[layer].withUnsafeMutableScalars(copy) } else { values[layer].withUnsafeMutableScalars(copy) }
+        }
+    }
+
+    /// Records that slot `slot` holds `length` valid positions.
+    func setLength(_ length: Int, slot: Int) { lengths[slot] = length }
 }

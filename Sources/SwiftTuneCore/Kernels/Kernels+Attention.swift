@@ -38,4 +38,24 @@ extension Kernels {
         st_attention_decode_f32(out, q, keyCache, valueCache, lengths, Int64(batch), Int64(heads), Int64(keyValueHeads),
                                 Int64(headDim), Int64(capacity), Float(scale), Int64(window))
     }
+
+    /// One query per row against cache slots (`st_attention_decode_slots_f32`): row b reads slot `slots[b]` of a
+    /// head-major cache `[slots, KV, capacity, D]`; `out`, `q` `[B, H, D]`.
+    static func attentionDecode(out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>,
+                                keyCache: UnsafePointer<Float>, valueCache: UnsafePointer<Float>,
+                                lengths: UnsafePointer<Int64>, slots: UnsafePointer<Int64>, batch: Int, heads: Int,
+                                keyValueHeads: Int, headDim: Int, capacity: Int, scale: Double, window: Int) {
+        st_attention_decode_slots_f32(out, q, keyCache, valueCache, lengths, slots, Int64(batch), Int64(heads),
+                                      Int64(keyValueHeads), Int64(headDim), Int64(capacity), Float(scale), Int64(window))
+    }
+
+    /// A prefill chunk of one row against its cache (`st_attention_cached_f32`): `q`, `out` `[T, H, D]` at
+    /// positions `offset ..< offset + T`; `keyCache`, `valueCache` point at the row's slot `[KV, capacity, D]`.
+    static func attentionCached(out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>,
+                                keyCache: UnsafePointer<Float>, valueCache: UnsafePointer<Float>, queries: Int,
+                                offset: Int, heads: Int, keyValueHeads: Int, headDim: Int, capacity: Int,
+                                scale: Double, window: Int) {
+        st_attention_cached_f32(out, q, keyCache, valueCache, Int64(queries), Int64(offset), Int64(heads),
+                                Int64(keyValueHeads), Int64(headDim), Int64(capacity), Float(scale), Int64(window))
+    }
 }

@@ -63,3 +63,11 @@ extension Kernels {
                                          Int64(outputFeatures))
     }
 }
+
+extension Kernels {
+    /// `y = W' · x` for one row (`st_nf4_matvec_f32`): x `[in]`, y `[out]`, W' the dequantized NF4 weight `[out, in]`.
+    static func nf4Matvec(y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, packed: UnsafePointer<UInt8>,
+                          absmax: UnsafePointer<Float>, inputFeatures: Int, outputFeatures: Int) {
+        st_nf4_matvec_f32(y, x, packed, absmax, Int64(inputFeatures), Int64(outputFeatures))
+    }
+}

@@ -41,18 +41,19 @@ extension Kernels {
         }
     }
 
+    /// `out[r, c] = exp(scale · x[r, c] − max_c scale · x[r, c]) / Σ_c …` (scale > 0; 1 is plain softmax).
     @_specialize(where S == Float)
     static func softmaxForward<S: TensorScalar>(_ out: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>,
-                                                rows: Int, columns: Int) {
+                                                rows: Int, columns: Int, scale: S = 1) {
         if S.self == Float.self {
-            return st_softmax_forward_f32(floats(out), floats(x), Int64(rows), Int64(columns), 1)
+            return st_softmax_forward_f32(floats(out), floats(x), Int64(rows), Int64(columns), Float(scale))
         }
         for r in 0..<rows {
             let base = r * columns
             var m = -S.infinity
-            for c in 0..<columns { m = Swift.max(m, x[base + c]) }
+            for c in 0..<columns { m = Swift.max(m, scale * x[base + c]) }
             var sum: S = 0
-            for c in 0..<columns { let e = S.exp(x[base + c] - m); out[base + c] = e; sum += e }
+            for c in 0..<columns { let e = S.exp(scale * x[base + c] - m); out[base + c] = e; sum += e }
             for c in 0..<columns { out[base + c] /= sum }
         }
     }

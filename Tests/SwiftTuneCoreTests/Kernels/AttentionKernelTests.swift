@@ -249,6 +249,85 @@ struct AttentionKernelTests {
         }
     }
 
+    @Test("Decode with rows in cache slots equals decode of the rows gathered, and its _ref twin", arguments: [0, 8])
+    func decodeSlots(window: Int) {
+        let slots = 5, H = 9, KV = 3, D = 33, capacity = 40
+        var rng = AttentionRandom(seed: 7 + UInt64(window))
+        let kc = rng.array(slots * KV * capacity * D, -2, 2), vc = rng.array(slots * KV * capacity * D, -1, 1)
+        let rows: [Int64] = [3, 0, 4], lengths: [Int64] = [40, 17, 1]
+        let B = rows.count
+        let q = rng.array(B * H * D, -2, 2)
+        let scale = 1 / Float(D).squareRoot()
+        // The same rows copied to slots 0 ..< B of a compact cache.
+        var gatheredK = [Float](), gatheredV = [Float]()
+        let slotFloats = KV * capacity * D
+        for s in rows {
+            gatheredK += kc[(Int(s) * slotFloats)..<((Int(s) + 1) * slotFloats)]
+            gatheredV += vc[(Int(s) * slotFloats)..<((Int(s) + 1) * slotFloats)]
+        }
+        var compact = [Float](repeating: .nan, count: B * H * D)
+        st_attention_decode_f32(&compact, q, gatheredK, gatheredV, lengths, Int64(B), Int64(H), Int64(KV), Int64(D),
+                                Int64(capacity), scale, Int64(window))
+        var expected = [Float](repeating: .nan, count: B * H * D)
+        st_attention_decode_slots_f32_ref(&expected, q, kc, vc, lengths, rows, Int64(B), Int64(H), Int64(KV), Int64(D),
+                                          Int64(capacity), scale, Int64(window))
+        withThreadCounts { threads in
+            var out = [Float](repeating: .nan, count: B * H * D)
+            st_attention_decode_slots_f32(&out, q, kc, vc, lengths, rows, Int64(B), Int64(H), Int64(KV), Int64(D),
+                                          Int64(capacity), scale, Int64(window))
+            #expect(out == compact, "slots: the same bits as the gathered rows (threads=\(threads))")
+            expectClose("decode slots window=\(window) threads=\(threads)", out, expected)
+        }
+        // A row alone gives the same bits as in the batch.
+        var alone = [Float](repeating: .nan, count: H * D)
+        st_attention_decode_slots_f32(&alone, Array(q[(2 * H * D)...]), kc, vc, [lengths[2]], [rows[2]], 1, Int64(H),
+                                      Int64(KV), Int64(D), Int64(capacity), scale, Int64(window))
+        #expect(alone == Array(compact[(2 * H * D)...]))
+    }
+
+    @Test("Chunked prefill against a head-major cache, fast vs _ref, and chunks equal one pass",
+          arguments: [(0, 33), (8, 16), (0, 64)])
+    func cachedPrefill(window: Int, D: Int) {
+        let H = 9, KV = 3, capacity = 150, T = 130
+        var rng = AttentionRandom(seed: 31 + UInt64(window + D))
+        var kc = rng.array(KV * capacity * D, -2, 2), vc = rng.array(KV * capacity * D, -1, 1)
+        for g in 0..<KV { for j in T..<capacity { for d in 0..<D {   // never read: positions past the chunk
+            kc[(g * capacity + j) * D + d] = .nan
+            vc[(g * capacity + j) * D + d] = .nan
+        } } }
+        let q = rng.array(T * H * D, -2, 2)
+        let scale = 1 / Float(D).squareRoot()
+        var expected = [Float](repeating: .nan, count: T * H * D)
+        st_attention_cached_f32_ref(&expected, q, kc, vc, Int64(T), 0, Int64(H), Int64(KV), Int64(D), Int64(capacity),
+                                    scale, Int64(window))
+        withThreadCounts { threads in
+            var out = [Float](repeating: .nan, count: T * H * D)
+            st_attention_cached_f32(&out, q, kc, vc, Int64(T), 0, Int64(H), Int64(KV), Int64(D), Int64(capacity), scale,
+                                    Int64(window))
+            expectClose("cached one pass window=\(window) D=\(D) threads=\(threads)", out, expected)
+            // Chunks [0, 50), [50, 97), [97, 130) at their offsets: the twin's numbers again.
+            var chunked = [Float](repeating: .nan, count: T * H * D)
+            for (start, end) in [(0, 50), (50, 97), (97, 130)] {
+                var part = [Float](repeating: .nan, count: (end - start) * H * D)
+                st_attention_cached_f32(&part, Array(q[(start * H * D)..<(end * H * D)]), kc, vc, Int64(end - start),
+                                        Int64(start), Int64(H), Int64(KV), Int64(D), Int64(capacity), scale, Int64(window))
+                chunked.replaceSubrange((start * H * D)..<(end * H * D), with: part)
+            }
+            expectClose("cached chunks window=\(window) D=\(D) threads=\(threads)", chunked, expected)
+        }
+        // The same as the forward pass with the keys in its [S, KV, D] layout and q_offset.
+        var k = [Float](repeating: 0, count: T * KV * D), v = k
+        for j in 0..<T { for g in 0..<KV { for d in 0..<D {
+            k[(j * KV + g) * D + d] = kc[(g * capacity + j) * D + d]
+            v[(j * KV + g) * D + d] = vc[(g * capacity + j) * D + d]
+        } } }
+        var forward = [Float](repeating: .nan, count: T * H * D), lse = [Float](repeating: 0, count: H * T)
+        let p = st_attention_params(B: 1, T: Int64(T), S: Int64(T), H: Int64(H), KV: Int64(KV), D: Int64(D), scale: scale,
+                                    causal: 1, window: Int64(window), q_offset: 0)
+        st_attention_forward_f32(&forward, &lse, q, k, v, nil, p)
+        expectClose("cached vs forward window=\(window) D=\(D)", forward, expected)
+    }
+
     @Test("st_mask_dense matches the brute-force rule on every segmentation of T <= 6, windows 0...3")
     func maskDense() {
         var checked = 0, failures: [String] = []

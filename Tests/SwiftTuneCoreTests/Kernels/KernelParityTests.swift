@@ -716,6 +716,42 @@ private func meanAndStd(_ values: [Float]) -> (Double, Double) {
 
 @Suite("Matrix–vector kernel")
 struct MatvecKernelTests {
+    /// Batch invariance: each row of y = x·Wᵀ has the same bits for every row count M (1 … 9: the four-lane M = 1
+    /// body, the general M ≤ 4 body, groups of four beyond), for float32 and bfloat16 weights and in the fused call.
+    @Test(arguments: [(576, 64), (131, 37), (1000, 8)])
+    func rowsDoNotDependOnTheRowCount(_ n: Int, _ k: Int) {
+        let seed = UInt64(n * 31 + k)
+        let x = (0..<(9 * k)).map { Float(Int(st_random_bits(seed, UInt64($0)) % 2001) - 1000) / 997 }
+        let w = (0..<(n * k)).map { Float(Int(st_random_bits(seed &+ 1, UInt64($0)) % 2001) - 1000) / 991 }
+        let wb = w.map { UInt16(truncatingIfNeeded: $0.bitPattern >> 16) }
+        var alone = [[Float]](), aloneBF16 = [[Float]]()
+        for r in 0..<9 {
+            var y = [Float](repeating: .nan, count: n), yb = y
+            st_matvec_f32(&y, Array(x[(r * k)..<((r + 1) * k)]), w, 1, Int64(n), Int64(k))
+            st_matvec_bf16_f32(&yb, Array(x[(r * k)..<((r + 1) * k)]), wb, 1, Int64(n), Int64(k))
+            alone.append(y)
+            aloneBF16.append(yb)
+        }
+        for m in 1...9 {
+            var y = [Float](repeating: .nan, count: m * n), yb = y, ym = y
+            st_matvec_f32(&y, x, w, Int64(m), Int64(n), Int64(k))
+            st_matvec_bf16_f32(&yb, x, wb, Int64(m), Int64(n), Int64(k))
+            ym.withUnsafeMutableBufferPointer { out in
+                w.withUnsafeBufferPointer { wp in
+                    let outputs: [UnsafeMutablePointer<Float>?] = [out.baseAddress]
+                    let weights: [UnsafePointer<Float>?] = [wp.baseAddress]
+                    st_matvec_multi_f32(outputs, weights, [Int64(n)], 1, x, Int64(m), Int64(k))
+                }
+            }
+            for r in 0..<m {
+                let row = (r * n)..<((r + 1) * n)
+                #expect(Array(y[row]) == alone[r], "f32 M=\(m) row \(r)")
+                #expect(Array(ym[row]) == alone[r], "multi M=\(m) row \(r)")
+                #expect(Array(yb[row]) == aloneBF16[r], "bf16 M=\(m) row \(r)")
+            }
+        }
+    }
+
     /// Several weights in one call equal one call per weight, fast and reference paths, threaded sizes included.
     @Test(arguments: [(1, [576, 192, 192], 576), (2, [7, 1, 33], 17), (4, [1536, 1536], 64), (5, [3, 130], 9)])
     func multiMatchesSeparateCalls(_ m: Int, _ ns: [Int], _ k: Int) {
