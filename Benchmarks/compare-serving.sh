@@ -19,6 +19,10 @@
 #   SLOTS="8 16"       llama-server runs, one per parallel-slot count (-np); -c is slots × 512
 #   BATCH=n            swifttune deploy --max-batch-size [16]; --max-model-len is 512
 #   SKIP_LLAMA=1 / SKIP_OURS=1   leave one side out (the table then shows the files already in OUT_DIR)
+#   REALTIME=1         servers under `chrt -f 10`, the load generator under `chrt -f 20` (SCHED_FIFO, root): on a
+#                      busy shared machine the only way to near-quiet numbers (both servers spin-wait their
+#                      threads between ops, which time-slicing with other processes turns into stalls of
+#                      milliseconds per op); it holds back everything else for the run, so use it sparingly.
 #   OUT_DIR=dir        JSON lines and logs [Benchmarks/.build/compare-serving/]
 # Takes ~4 minutes per server on 2 cores.
 set -euo pipefail
@@ -39,6 +43,8 @@ batch="${BATCH:-16}"
 out_dir="${OUT_DIR:-$here/.build/compare-serving}"
 mkdir -p "$out_dir"
 model_name=smollm2
+rt_server=(); rt_load=()
+if [[ "${REALTIME:-}" == 1 ]]; then rt_server=(chrt -f 10); rt_load=(chrt -f 20); fi
 
 free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -62,7 +68,7 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 load() {  # url label [load.py options]
     local url="$1" label="$2"
     shift 2
-    "$python" "$here/serving/load.py" --url "$url" --model "$model_name" --tokenizer "$hf" --label "$label" "$@"
+    "${rt_load[@]}" "$python" "$here/serving/load.py" --url "$url" --model "$model_name" --tokenizer "$hf" --label "$label" "$@"
 }
 
 warmup() {  # url label: one round at concurrency 8 (fills the batch once), not recorded
@@ -75,7 +81,7 @@ if [[ "${SKIP_LLAMA:-}" != 1 ]]; then
     for slots in $slots_list; do
         label="llama-server-np$slots"
         port="$(free_port)"
-        "$llama_server" -m "$gguf" --host 127.0.0.1 --port "$port" -np "$slots" -c $((slots * 512)) \
+        "${rt_server[@]}" "$llama_server" -m "$gguf" --host 127.0.0.1 --port "$port" -np "$slots" -c $((slots * 512)) \
             -t "$threads" -tb "$threads" --alias "$model_name" --no-webui >"$out_dir/$label.log" 2>&1 &
         pid=$!
         wait_health "http://127.0.0.1:$port" "$pid" "$out_dir/$label.log"
@@ -92,7 +98,7 @@ if [[ "${SKIP_OURS:-}" != 1 ]]; then
         (cd "$root" && swift build -c release --product swifttune)
     fi
     label=swifttune
-    "$swifttune" deploy --model "$hf" --host 127.0.0.1 --port 0 --max-batch-size "$batch" --max-model-len 512 \
+    "${rt_server[@]}" "$swifttune" deploy --model "$hf" --host 127.0.0.1 --port 0 --max-batch-size "$batch" --max-model-len 512 \
         --threads "$threads" --served-model-name "$model_name" >"$out_dir/$label.log" 2>&1 &
     pid=$!
     port=""
