@@ -95,7 +95,7 @@ fi
 if [[ "${SKIP_OURS:-}" != 1 ]]; then
     swifttune="${SWIFTTUNE:-$root/.build/release/swifttune}"
     if [[ ! -x "$swifttune" ]]; then
-        (cd "$root" && swift build -c release --product swifttune)
+        (cd "$root" && swift build -c release --traits Server --product swifttune)
     fi
     label=swifttune
     "${rt_server[@]}" "$swifttune" deploy --model "$hf" --host 127.0.0.1 --port 0 --max-batch-size "$batch" --max-model-len 512 \

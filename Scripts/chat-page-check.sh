@@ -28,7 +28,7 @@ fi
 
 swifttune="${SWIFTTUNE:-$root/.build/debug/swifttune}"
 if [[ ! -x "$swifttune" ]]; then
-    (cd "$root" && swift build --product swifttune)
+    (cd "$root" && swift build --traits Server --product swifttune)
 fi
 
 "$swifttune" deploy --model "$root/Defaults/model" --port 0 >"$out/server.log" 2>&1 &
