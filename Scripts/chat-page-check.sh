@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # The chat page in a real browser: starts `swifttune deploy --port 0` on the embedded default model (Defaults/model),
 # drives headless Chromium (Debian's `chromium`) to `/?autosend=Hello` (the page sends that message as soon as the
-# model list has loaded), and checks in the dumped DOM that a streamed assistant answer arrived
-# (`<div class="msg assistant" data-state="done">` with text, or "streaming" with text when Chromium's virtual
-# time ran out mid-stream; the state is printed). A screenshot of the page goes to the output folder.
+# model list has loaded), and checks that the streamed assistant answer finished with text
+# (`<div class="msg assistant" data-state="done">`; the states seen while it streamed are printed). A screenshot of
+# the page goes to the output folder.
 #
 # usage: Scripts/chat-page-check.sh [OUT_DIR]      (default: a new temp dir, printed)
 # Environment:
 #   SWIFTTUNE=path   the swifttune binary (default .build/debug/swifttune; built with `swift build --product
 #                    swifttune` when missing)
-#   BUDGET_MS=n      Chromium's virtual-time budget (default 30000; network waits do not consume it)
-# Output: OUT_DIR/server.log, OUT_DIR/dom.html, OUT_DIR/chat.png, OUT_DIR/answer.txt.
-# Installs `chromium` with apt-get when missing (needs root). Not part of .ci/run (see Documentation/Serving.md).
+#   TIMEOUT_MS=n     how long to wait for the finished answer (default 120000, real time)
+# Output: OUT_DIR/server.log, OUT_DIR/chat.png, OUT_DIR/answer.json (the answer bubble's state and text).
+# Needs Node 20+ (the DevTools driver, Scripts/chat-page-driver.mjs).
+# Installs `chromium` with apt-get when missing (needs root). `.ci/run` runs it.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,7 +20,6 @@ out="${1:-$(mktemp -d -t chat-page-check.XXXXXX)}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 echo "chat-page-check: output in $out"
-budget="${BUDGET_MS:-30000}"
 
 if ! command -v chromium >/dev/null 2>&1; then
     echo "chat-page-check: installing Debian's chromium"
@@ -61,34 +61,22 @@ base="http://127.0.0.1:$port"
 curl -fsS "$base/health" >/dev/null
 echo "chat-page-check: server on $base"
 
-# A throw-away profile per run; root needs --no-sandbox.
-chrome=(chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run
-        --user-data-dir="$out/profile" --virtual-time-budget="$budget")
-url="$base/?autosend=Hello"
-"${chrome[@]}" --dump-dom "$url" >"$out/dom.html" 2>"$out/chromium.log"
-"${chrome[@]}" --window-size=1000,700 --screenshot="$out/chat.png" "$url" >>"$out/chromium.log" 2>&1
-rm -rf "$out/profile"
-
-python3 - "$out/dom.html" "$out/answer.txt" <<'EOF'
-import html, re, sys
-dom = open(sys.argv[1], encoding="utf-8").read()
-def bubbles(role):
-    return [(m.group(1), html.unescape(m.group(2))) for m in
-            re.finditer(r'<div class="msg ' + role + r'"(?: data-state="(\w+)")?>(.*?)</div>', dom, re.S)]
-users, answers, errors = bubbles("user"), bubbles("assistant"), bubbles("error")
-if errors:
-    sys.exit(f"chat-page-check: the page shows an error: {errors}")
-if not any(text == "Hello" for _, text in users):
-    sys.exit("chat-page-check: the user's message 'Hello' is not in the page")
-# Chromium's virtual time can run out while the body is still streaming (the fetch no longer counts as pending
-# once its headers arrived), so an answer still marked "streaming" with text counts too: text reached the page
-# through the stream reader; "done" also saw the stream's end.
-seen = [(state, text) for state, text in answers if state in ("done", "streaming") and text.strip()]
-if not seen:
-    sys.exit(f"chat-page-check: no streamed answer in the page (assistant bubbles: {answers})")
-state, text = seen[0]
-open(sys.argv[2], "w", encoding="utf-8").write(text)
-print(f"chat-page-check: streamed answer ({state}, {len(text)} characters): {text[:120]!r}")
-EOF
+# Chromium headless with the DevTools protocol on a free port (written to DevToolsActivePort in its profile); a
+# Node script drives the page in real time (Chromium's --virtual-time-budget stops counting a streaming body as
+# pending once its headers arrived, so --dump-dom would race the stream). Root needs --no-sandbox.
+profile="$out/profile"
+chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --remote-debugging-port=0 \
+    --user-data-dir="$profile" about:blank >"$out/chromium.log" 2>&1 &
+browser=$!
+trap 'kill "$browser" 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 1 200); do [[ -s "$profile/DevToolsActivePort" ]] && break; sleep 0.1; done
+[[ -s "$profile/DevToolsActivePort" ]] || { echo "chat-page-check: Chromium did not start" >&2; cat "$out/chromium.log" >&2; exit 1; }
+ws="ws://127.0.0.1:$(sed -n 1p "$profile/DevToolsActivePort")$(sed -n 2p "$profile/DevToolsActivePort")"
+node --experimental-websocket --no-warnings "$root/Scripts/chat-page-driver.mjs" "$ws" "$base/?autosend=Hello" \
+    "$out/chat.png" "${TIMEOUT_MS:-120000}" >"$out/answer.json"
+kill "$browser" 2>/dev/null || true
+wait "$browser" 2>/dev/null || true
+sleep 0.2; rm -rf "$profile" 2>/dev/null || true   # Chromium's helpers may still be closing files
+echo "chat-page-check: $(cat "$out/answer.json")"
 [[ -s "$out/chat.png" ]] || { echo "chat-page-check: no screenshot" >&2; exit 1; }
 echo "chat-page-check: ok (screenshot $out/chat.png)"
